@@ -1,0 +1,68 @@
+// Resource type tokens and the plain resource shape every policy works on.
+
+import { ResourceValidation, ResourceValidationArgs, ReportViolation } from "@pulumi/policy";
+import { Props, snapshot, str } from "./props";
+
+export const TYPES = {
+    instance: "aws:ec2/instance:Instance",
+    securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+    securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+    ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    egressRule: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    volume: "aws:ebs/volume:Volume",
+    volumeAttachment: "aws:ec2/volumeAttachment:VolumeAttachment",
+    subnet: "aws:ec2/subnet:Subnet",
+    eip: "aws:ec2/eip:Eip",
+    eipAssociation: "aws:ec2/eipAssociation:EipAssociation",
+    role: "aws:iam/role:Role",
+    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    iamPolicy: "aws:iam/policy:Policy",
+    rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    ssmParameter: "aws:ssm/parameter:Parameter",
+    lifecyclePolicy: "aws:dlm/lifecyclePolicy:LifecyclePolicy",
+    rdsInstance: "aws:rds/instance:Instance",
+} as const;
+
+/** A resource as the policies see it: a plain snapshot of its properties. */
+export interface Resource {
+    type: string;
+    urn: string;
+    name: string;
+    props: Props;
+    /** Property name → URNs of the resources that property's value came from (stack validation). */
+    propertyDependencies?: Record<string, string[]>;
+}
+
+/** `name (type)`, for messages. */
+export function label(r: Pick<Resource, "name" | "type">): string {
+    return `${r.name} (${r.type.split(":").pop()})`;
+}
+
+/** The cloud id of a resource: `id` when the outputs carry it, else the tail of its ARN. */
+export function idOf(r: Resource): string | undefined {
+    const id = str(r.props.id);
+    if (id) {
+        return id;
+    }
+    const arn = str(r.props.arn);
+    return arn ? arn.split("/").pop() : undefined;
+}
+
+export type Check<T> = (subject: T, args: ResourceValidationArgs, report: ReportViolation) => void;
+
+/**
+ * A resource validation for resources of `types`, handed a plain snapshot of the resource. Like
+ * the SDK's `validateResourceOfType`, a single type is attached for the engine's fast filter.
+ */
+export function validateTypes(types: string[], check: Check<Resource>): ResourceValidation {
+    const validation: ResourceValidation = (args, report) => {
+        if (!types.includes(args.type)) {
+            args.notApplicable(`applies to ${types.join(", ")}`);
+        }
+        check({ type: args.type, urn: args.urn, name: args.name, props: snapshot(args.props) }, args, report);
+    };
+    if (types.length === 1) {
+        (validation as any).__pulumiType = types[0];
+    }
+    return validation;
+}

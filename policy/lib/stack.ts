@@ -1,0 +1,107 @@
+// The whole stack, indexed for cross-resource checks: which rules belong to which security group,
+// which groups guard which servers, which volume is attached where.
+
+import { PolicyResource, ReportViolation, StackValidation, StackValidationArgs } from "@pulumi/policy";
+import { isUnknown, list, snapshot } from "./props";
+import { Resource, TYPES, idOf } from "./resources";
+import { Rule, RULE_TYPES, rulesOf } from "./securityGroups";
+import { Server, toServer } from "./servers";
+
+export class Stack {
+    readonly resources: Resource[];
+    readonly servers: Server[];
+    private readonly byUrn: Map<string, Resource>;
+
+    constructor(resources: Resource[]) {
+        this.resources = resources;
+        this.byUrn = new Map(resources.map((r) => [r.urn, r]));
+        this.servers = this.ofType(TYPES.instance).map(toServer);
+    }
+
+    static fromArgs(args: Pick<StackValidationArgs, "resources">): Stack {
+        return new Stack(
+            args.resources.map((r: PolicyResource) => ({
+                type: r.type,
+                urn: r.urn,
+                name: r.name,
+                props: snapshot(r.props),
+                propertyDependencies: Object.fromEntries(
+                    Object.entries(r.propertyDependencies ?? {}).map(([k, deps]) => [k, deps.map((d) => d.urn)]),
+                ),
+            })),
+        );
+    }
+
+    ofType(...types: string[]): Resource[] {
+        return this.resources.filter((r) => types.includes(r.type));
+    }
+
+    /**
+     * The resources of `type` that `from.props[prop]` refers to: through the engine's property
+     * dependencies when it recorded them, else by matching the value(s) against ids, ARNs, names
+     * and URNs.
+     */
+    resolve(from: Resource, prop: string, type: string): Resource[] {
+        const viaDeps = (from.propertyDependencies?.[prop] ?? [])
+            .map((urn) => this.byUrn.get(urn))
+            .filter((r): r is Resource => r !== undefined && r.type === type);
+        if (viaDeps.length > 0) {
+            return viaDeps;
+        }
+        const value = from.props[prop];
+        const refs = (Array.isArray(value) ? list(value) : [value]).filter((v): v is string => typeof v === "string");
+        if (refs.length === 0) {
+            return [];
+        }
+        return this.ofType(type).filter((r) =>
+            [idOf(r), r.props.arn, r.props.name, r.urn].some((key) => typeof key === "string" && refs.includes(key)),
+        );
+    }
+
+    /** Whether `from.props[prop]` is not known yet (preview) and no dependency says where it points. */
+    unresolved(from: Resource, prop: string): boolean {
+        return isUnknown(from.props[prop]) && (from.propertyDependencies?.[prop] ?? []).length === 0;
+    }
+
+    /** Every known security-group rule in the stack. */
+    rules(): Rule[] {
+        return this.ofType(...RULE_TYPES)
+            .flatMap(rulesOf)
+            .filter((r) => !r.unknown);
+    }
+
+    /** The security group a rule belongs to. */
+    groupOfRule(rule: Rule): Resource | undefined {
+        if (rule.carrier.type === TYPES.securityGroup) {
+            return rule.carrier;
+        }
+        return this.resolve(rule.carrier, "securityGroupId", TYPES.securityGroup)[0];
+    }
+
+    /** The security groups attached to a server. */
+    groupsOf(server: Server): Resource[] {
+        return [
+            ...this.resolve(server, "vpcSecurityGroupIds", TYPES.securityGroup),
+            ...this.resolve(server, "securityGroups", TYPES.securityGroup),
+        ];
+    }
+
+    /** The servers a security group is attached to. */
+    serversIn(group: Resource): Server[] {
+        return this.servers.filter((s) => this.groupsOf(s).some((g) => g.urn === group.urn));
+    }
+
+    /** The EBS volumes attached to a server through `aws.ec2.VolumeAttachment`. */
+    volumesOf(server: Server): Resource[] {
+        return this.ofType(TYPES.volumeAttachment)
+            .filter((a) => this.resolve(a, "instanceId", TYPES.instance).some((i) => i.urn === server.urn))
+            .flatMap((a) => this.resolve(a, "volumeId", TYPES.volume));
+    }
+}
+
+export type StackCheck = (stack: Stack, args: StackValidationArgs, report: ReportViolation) => void;
+
+/** A stack validation handed the indexed stack. */
+export function validateIndexedStack(check: StackCheck): StackValidation {
+    return (args, report) => check(Stack.fromArgs(args), args, report);
+}
