@@ -1,0 +1,93 @@
+// The flow model: every connection the stack allows, and nothing else. Security groups (AWS),
+// each server's nftables ruleset and the lab's firewall matrix are all rendered from this list.
+import type { Model } from "./model";
+import { Ports, Role } from "./model";
+
+export type Endpoint =
+    | { kind: "server"; name: string }
+    | { kind: "cidr"; cidr: string; label: string };
+
+export interface Flow {
+    /** Stable id, used in resource names: "internet-to-lb-https". */
+    id: string;
+    from: Endpoint;
+    to: Endpoint;
+    protocol: "tcp" | "udp";
+    port: number;
+    why: string;
+    /**
+     * Enforced by the host firewall only: AWS security groups never filter traffic to the VPC
+     * resolver or the Amazon Time Sync Service, so a security-group rule for it would be noise.
+     */
+    hostOnly?: boolean;
+}
+
+export const INTERNET = "0.0.0.0/0";
+/** Amazon Time Sync Service (link-local). */
+export const TIME_SYNC = "169.254.169.123/32";
+
+/** The port of a URL (explicit, or the scheme's default). */
+export function urlPort(url: string): number {
+    const u = new URL(url);
+    return u.port ? Number(u.port) : u.protocol === "http:" ? 80 : 443;
+}
+
+type FlowInputs = Pick<Model, "servers" | "adminCidrs" | "app" | "tls" | "monitoring" | "network">;
+
+export function buildFlows(model: FlowInputs): Flow[] {
+    const flows: Flow[] = [];
+    const server = (name: string): Endpoint => ({ kind: "server", name });
+    const withRole = (r: Role) => model.servers.filter((s) => s.roles.includes(r));
+    const add = (f: Omit<Flow, "id">, id: string) => {
+        if (!flows.some((x) => x.id === id)) flows.push({ id, ...f });
+    };
+    // Between two servers; a connection inside one server needs no flow (loopback).
+    const between = (from: Role, to: Role, port: number, label: string, why: string) => {
+        for (const a of withRole(from)) for (const b of withRole(to)) {
+            if (a.name !== b.name) add({ from: server(a.name), to: server(b.name), protocol: "tcp", port, why }, `${a.name}-to-${b.name}-${label}`);
+        }
+    };
+
+    for (const lb of withRole(Role.Balancer)) {
+        const internet: Endpoint = { kind: "cidr", cidr: INTERNET, label: "internet" };
+        add({ from: internet, to: server(lb.name), protocol: "tcp", port: Ports.http, why: "HTTP from the internet: 301 to HTTPS, ACME HTTP-01 challenges" }, `internet-to-${lb.name}-http`);
+        add({ from: internet, to: server(lb.name), protocol: "tcp", port: Ports.https, why: "HTTPS from the internet to the balancer" }, `internet-to-${lb.name}-https`);
+    }
+    between(Role.Balancer, Role.Web, Ports.web, "web", "balancer forwards requests to the web server (Nginx)");
+    between(Role.Web, Role.App, model.app.port, "app", "web server proxies dynamic requests to the application server");
+    between(Role.App, Role.Database, Ports.mysql, "mysql", "application reads and writes its database");
+
+    model.adminCidrs.forEach((cidr, i) => {
+        for (const s of model.servers) {
+            add({ from: { kind: "cidr", cidr, label: `admin-${i + 1}` }, to: server(s.name), protocol: "tcp", port: Ports.ssh, why: `SSH from admin network ${cidr}` }, `admin-${i + 1}-to-${s.name}-ssh`);
+        }
+    });
+
+    // Egress every server truly needs.
+    for (const s of model.servers) {
+        const out = (cidr: string, label: string, protocol: "tcp" | "udp", port: number, why: string, hostOnly?: boolean) =>
+            add({ from: server(s.name), to: { kind: "cidr", cidr, label }, protocol, port, why, ...(hostOnly ? { hostOnly } : {}) }, `${s.name}-to-${label}-${protocol}-${port}`);
+        out(INTERNET, "internet", "tcp", Ports.https, "HTTPS out: SSM, package security updates, collector sink, ACME, application artifact");
+        out(INTERNET, "internet", "tcp", Ports.http, "HTTP out: distribution package mirrors (packages are signed; mirrors serve plain HTTP), instance metadata");
+        out(`${model.network.resolver}/32`, "vpc-resolver", "udp", 53, "DNS to the VPC resolver", true);
+        out(`${model.network.resolver}/32`, "vpc-resolver", "tcp", 53, "DNS to the VPC resolver (large answers)", true);
+        out(TIME_SYNC, "time-sync", "udp", 123, "NTP to the Amazon Time Sync Service", true);
+        if (model.monitoring.remoteWriteUrl) {
+            const port = urlPort(model.monitoring.remoteWriteUrl);
+            if (port !== Ports.https && port !== Ports.http) out(INTERNET, "internet", "tcp", port, `metrics to the remote-write sink ${new URL(model.monitoring.remoteWriteUrl).host}`);
+        }
+        if (s.roles.includes(Role.Balancer) && model.tls.mode === "lets-encrypt") {
+            const port = urlPort(model.tls.acmeDirectoryUrl);
+            if (port !== Ports.https && port !== Ports.http) out(INTERNET, "internet", "tcp", port, `ACME directory ${new URL(model.tls.acmeDirectoryUrl).host}`);
+        }
+    }
+    return flows;
+}
+
+/** Flows arriving at / leaving a server. */
+export function inbound(flows: Flow[], name: string): Flow[] {
+    return flows.filter((f) => f.to.kind === "server" && f.to.name === name);
+}
+export function outbound(flows: Flow[], name: string): Flow[] {
+    return flows.filter((f) => f.from.kind === "server" && f.from.name === name);
+}

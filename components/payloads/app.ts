@@ -1,0 +1,59 @@
+// Server 3, application: the bundled Node.js app (app/server.js) or the user's own artifact,
+// as a systemd service with Restart=always. The database password is read from tmpfs.
+import * as fs from "fs";
+import * as path from "path";
+import { Ports, Role, serversWith } from "../model";
+import { PayloadPart, RenderContext, envFile, file, script, unit } from "./part";
+
+export const APP_DIR = "/opt/sws-app";
+
+export function appPart(ctx: RenderContext): PayloadPart {
+    const { model, server } = ctx;
+    const db = serversWith(model, Role.Database)[0];
+    const dbHost = db.name === server.name ? "127.0.0.1" : db.privateIp;
+    const listen = server.roles.includes(Role.Web) ? "127.0.0.1" : server.privateIp;
+    const env = envFile({
+        ...model.app.environment,
+        PORT: model.app.port,
+        BIND_ADDR: listen,
+        WORKERS: model.app.workers,
+        DB_HOST: dbHost,
+        DB_PORT: Ports.mysql,
+        DB_NAME: model.database.name,
+        DB_USER: model.database.user,
+        DB_PASSWORD_FILE: "/run/sws/secrets/db-app-password",
+        SWS_DOMAIN: model.domain,
+        NODE_PATH: "/usr/share/nodejs:/usr/lib/nodejs",
+    });
+    const files = [file("/etc/sws/app.env", env)];
+    let exec: string;
+    const packages: string[] = [];
+    const runcmd: string[][] = [];
+    if (model.app.custom) {
+        // The user's artifact: downloaded at boot, verified against its SHA-256, unpacked.
+        files.push(script("sws-app-fetch"), file("/etc/sws/app-artifact.env", envFile({
+            ARTIFACT_URL: model.app.artifactUrl!, ARTIFACT_SHA256: model.app.artifactSha256!, APP_DIR,
+            AWS_REGION: ctx.deploy.region,
+        })));
+        packages.push("curl", "python3-boto3");
+        runcmd.push(["/usr/local/sbin/sws-app-fetch"]);
+        exec = `/bin/sh -c ${JSON.stringify(`exec ${model.app.startCommand}`)}`;
+    } else {
+        const source = fs.readFileSync(path.join(__dirname, "..", "..", "app", "server.js"), "utf8");
+        files.push(file(`${APP_DIR}/server.js`, source));
+        packages.push("nodejs", "node-mysql");
+        exec = `/usr/bin/node ${APP_DIR}/server.js`;
+    }
+    files.push(file("/etc/systemd/system/sws-app.service", unit({
+        Unit: [["Description", `Application server for ${model.domain}`],
+            ["After", "network-online.target sws-secrets.service mysql.service mariadb.service"],
+            ["Wants", "network-online.target"]],
+        Service: [["Type", "simple"], ["User", "sws-app"], ["Group", "sws-app"],
+            ["EnvironmentFile", "/etc/sws/app.env"], ["WorkingDirectory", APP_DIR],
+            ["ExecStart", exec], ["Restart", "always"], ["RestartSec", "500ms"],
+            ["NoNewPrivileges", "yes"], ["ProtectSystem", "strict"], ["ProtectHome", "yes"], ["PrivateTmp", "yes"]],
+        Install: [["WantedBy", "multi-user.target"]],
+    })));
+    runcmd.push(["systemctl", "enable", "--now", "sws-app.service"]);
+    return { packages, files, runcmd, users: ["sws-app"] };
+}

@@ -1,0 +1,56 @@
+// What every server gets whatever its roles: identity, secrets from SSM, host firewall, node
+// exporter, unattended security upgrades, log rotation.
+import { Ports } from "../model";
+import { PayloadPart, RenderContext, envFile, file, script, unit } from "./part";
+import { firewallPart } from "./firewall";
+
+export function basePart(ctx: RenderContext): PayloadPart {
+    const { model, server } = ctx;
+    const secrets = model.secrets.filter((s) => s.servers.includes(server.name));
+    const files = [
+        file("/etc/sws/sws.env", envFile({
+            AWS_REGION: ctx.deploy.region,
+            SWS_STACK: model.name,
+            SWS_ENVIRONMENT: model.environment,
+            SWS_SERVER: server.name,
+            SWS_ROLES: server.roles.join(","),
+            SWS_DOMAIN: model.domain,
+        })),
+        // Names and paths only: the values stay in SSM until boot.
+        file("/etc/sws/secrets.list", secrets.map((s) => `${s.parameter} ${s.path} ${s.group}`).join("\n") + "\n"),
+        script("sws-fetch-secrets"),
+        file("/etc/systemd/system/sws-secrets.service", unit({
+            Unit: [["Description", "Fetch this server's secrets from SSM Parameter Store (tmpfs, every boot)"],
+                ["Wants", "network-online.target"], ["After", "network-online.target"]],
+            Service: [["Type", "oneshot"], ["RemainAfterExit", "yes"], ["ExecStart", "/usr/local/sbin/sws-fetch-secrets"]],
+            Install: [["WantedBy", "multi-user.target"]],
+        })),
+        file("/etc/default/prometheus-node-exporter", envFile({
+            ARGS: `--web.listen-address=127.0.0.1:${Ports.local.nodeExporter} --collector.systemd`,
+        })),
+        file("/etc/apt/apt.conf.d/52sws-unattended-upgrades", [
+            `Unattended-Upgrade::Automatic-Reboot "false";`,
+            `Unattended-Upgrade::Remove-Unused-Dependencies "true";`,
+            `APT::Periodic::Update-Package-Lists "1";`,
+            `APT::Periodic::Unattended-Upgrade "1";`,
+        ].join("\n") + "\n"),
+    ];
+    const base: PayloadPart = {
+        packages: ["python3-boto3", "prometheus-node-exporter", "unattended-upgrades"],
+        files,
+        runcmd: [
+            ["systemctl", "daemon-reload"],
+            // Enabled for later boots (/run is tmpfs); the first boot runs the fetch right here.
+            ["systemctl", "enable", "sws-secrets.service"],
+            ["/usr/local/sbin/sws-fetch-secrets"],
+            ["systemctl", "enable", "--now", "prometheus-node-exporter.service"],
+        ],
+    };
+    const fw = firewallPart(model, server.name);
+    return {
+        packages: [...base.packages, ...fw.packages],
+        files: [...base.files, ...fw.files],
+        // The firewall goes up first: nothing listens before its rules are in place.
+        runcmd: [...fw.runcmd, ...base.runcmd],
+    };
+}

@@ -1,0 +1,87 @@
+// What a role contributes to a server's payload. Parts are merged per server, then assembled
+// into one #cloud-config (cloudConfig.ts).
+import * as fs from "fs";
+import * as path from "path";
+import type { Model, ServerModel } from "../model";
+
+export interface PayloadFile {
+    path: string;
+    content: string;
+    /** Octal string as cloud-init wants it. */
+    permissions: string;
+    owner: string;
+    /** Write after packages are installed (users such as "prometheus" exist only then). */
+    defer?: boolean;
+}
+
+export interface PayloadPart {
+    packages: string[];
+    files: PayloadFile[];
+    /** Boot steps, in order; each an argv. */
+    runcmd: string[][];
+    /** System accounts the role's services run as (cloud-init `users:`, created before any boot step). */
+    users?: string[];
+}
+
+/** What a role renderer sees: the whole model, the server it renders, and how to reach others. */
+export interface RenderContext {
+    model: Model;
+    server: ServerModel;
+    /** Values only known at deploy time (resource ids), resolved before rendering. */
+    deploy: DeployValues;
+}
+
+export interface DeployValues {
+    /** EBS volume id of the database data volume (attached to the database server). */
+    dataVolumeId?: string;
+    /** AWS region (for SSM, ACM and CloudWatch calls made at boot). */
+    region: string;
+    /** ACM certificate ARN (tls.mode "acm"). */
+    acmCertificateArn?: string;
+}
+
+export function file(p: string, content: string, permissions = "0644", owner = "root:root", defer?: boolean): PayloadFile {
+    return { path: p, content, permissions, owner, ...(defer ? { defer } : {}) };
+}
+
+/**
+ * A boot script shipped with the package (components/payloads/scripts), installed under
+ * /usr/local/sbin. Full-line comments and blank lines are dropped on the way: user data is capped
+ * at 16 KiB by EC2 and at 8 KiB gzipped by our own budget; the commented source is in the repo.
+ */
+export function script(name: string): PayloadFile {
+    const source = fs.readFileSync(path.join(__dirname, "scripts", name), "utf8");
+    const [shebang, ...rest] = source.split("\n");
+    const body = rest.filter((l) => l.trim() !== "" && !/^\s*#/.test(l));
+    return file(`/usr/local/sbin/${name}`, [shebang, ...body].join("\n") + "\n", "0755");
+}
+
+/** A systemd unit or drop-in written from an object of sections, in a fixed key order. */
+export function unit(sections: { [section: string]: [string, string][] }): string {
+    return Object.entries(sections)
+        .map(([name, entries]) => `[${name}]\n${entries.map(([k, v]) => `${k}=${v}`).join("\n")}\n`)
+        .join("\n");
+}
+
+/** KEY="value" lines for an EnvironmentFile; values are never secrets. */
+export function envFile(vars: { [k: string]: string | number }): string {
+    return Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(String(v))}`).join("\n") + "\n";
+}
+
+export function emptyPart(): PayloadPart {
+    return { packages: [], files: [], runcmd: [], users: [] };
+}
+
+export function mergeParts(parts: PayloadPart[]): PayloadPart {
+    const out = emptyPart();
+    for (const p of parts) {
+        for (const pkg of p.packages) if (!out.packages.includes(pkg)) out.packages.push(pkg);
+        for (const f of p.files) {
+            if (out.files.some((x) => x.path === f.path)) throw new Error(`two roles write ${f.path}`);
+            out.files.push(f);
+        }
+        out.runcmd.push(...p.runcmd);
+        for (const u of p.users ?? []) if (!out.users!.includes(u)) out.users!.push(u);
+    }
+    return out;
+}

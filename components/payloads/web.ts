@@ -1,0 +1,112 @@
+// Server 2: Nginx serving static files and proxying the rest to the application servers over
+// kept-alive upstream connections; stub_status on localhost for the exporter.
+import { Ports, Role, serversWith } from "../model";
+import { PayloadPart, RenderContext, envFile, file, unit } from "./part";
+
+export function renderNginxConf(ctx: RenderContext): string {
+    const { model, server } = ctx;
+    const apps = serversWith(model, Role.App);
+    const balancers = serversWith(model, Role.Balancer);
+    const local = (s: { name: string; privateIp: string }) => (s.name === server.name ? "127.0.0.1" : s.privateIp);
+    // The balancer's own address when it shares this server; otherwise its private address.
+    const trusted = [...new Set(balancers.map(local))];
+    const listen = server.roles.includes(Role.Balancer) ? "127.0.0.1" : server.privateIp;
+    return `# Nginx for ${model.domain} on ${server.name} (rendered by secured-web-stack)
+user www-data;
+worker_processes auto;
+pid /run/nginx.pid;
+error_log /var/log/nginx/error.log warn;
+
+events {
+    worker_connections 4096;
+}
+
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    sendfile on;
+    tcp_nopush on;
+    server_tokens off;
+    keepalive_timeout 65s;
+    keepalive_requests 10000;
+    client_max_body_size 1m;
+    client_header_timeout 10s;
+    client_body_timeout 10s;
+
+    # The client address comes from X-Forwarded-For only when the balancer sent it.
+${trusted.map((a) => `    set_real_ip_from ${a};`).join("\n")}
+    real_ip_header X-Forwarded-For;
+
+    log_format sws '$remote_addr [$time_local] "$request" $status $body_bytes_sent '
+                   '$request_time $upstream_response_time "$http_user_agent"';
+    access_log /var/log/nginx/access.log sws buffer=64k flush=1s;
+
+    upstream app {
+${apps.map((s) => `        server ${local(s)}:${model.app.port} max_fails=0;`).join("\n")}
+        keepalive 64;
+    }
+
+    server {
+        listen ${listen}:${Ports.web} default_server;
+        server_name ${model.domain};
+        root /srv/www;
+
+        location = /lb-health {
+            access_log off;
+            default_type text/plain;
+            return 200 "ok\\n";
+        }
+        location /static/ {
+            expires 1h;
+        }
+        location / {
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto https;
+            proxy_connect_timeout 2s;
+            proxy_read_timeout 30s;
+            proxy_next_upstream error timeout;
+        }
+    }
+
+    server {
+        listen 127.0.0.1:${Ports.local.nginxStatus};
+        access_log off;
+        location = /stub_status {
+            stub_status;
+        }
+    }
+}
+`;
+}
+
+export function webPart(ctx: RenderContext): PayloadPart {
+    return {
+        packages: ["nginx", "prometheus-nginx-exporter"],
+        files: [
+            file("/etc/nginx/nginx.conf", renderNginxConf(ctx)),
+            file("/srv/www/static/robots.txt", "User-agent: *\nDisallow:\n"),
+            // Foreground under systemd, so Restart=always sees the master die.
+            file("/etc/systemd/system/nginx.service.d/sws.conf", unit({
+                Service: [["Type", "exec"], ["PIDFile", ""],
+                    ["ExecStartPre", ""], ["ExecStartPre", "/usr/sbin/nginx -t -q"],
+                    ["ExecStart", ""], ["ExecStart", "/usr/sbin/nginx -g 'daemon off; master_process on;'"],
+                    ["ExecReload", ""], ["ExecReload", "/bin/kill -HUP $MAINPID"],
+                    ["ExecStop", ""], ["KillSignal", "SIGQUIT"],
+                    ["Restart", "always"], ["RestartSec", "500ms"]],
+            })),
+            file("/etc/default/prometheus-nginx-exporter", envFile({
+                ARGS: `-nginx.scrape-uri http://127.0.0.1:${Ports.local.nginxStatus}/stub_status -web.listen-address 127.0.0.1:${Ports.local.nginxExporter}`,
+            })),
+        ],
+        runcmd: [
+            // The distribution's default site must not answer on this server.
+            ["rm", "-f", "/etc/nginx/sites-enabled/default"],
+            ["systemctl", "enable", "nginx.service", "prometheus-nginx-exporter.service"],
+            ["systemctl", "restart", "nginx.service", "prometheus-nginx-exporter.service"],
+        ],
+    };
+}

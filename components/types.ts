@@ -1,0 +1,187 @@
+// Arguments of the SecuredWebStack component. Kept usable from other Pulumi languages
+// (`pulumi package add`): interfaces only, enums as `as const` objects, no unions inline,
+// no tuples, functions or Maps. Plain values where validation must happen before any resource
+// is registered; pulumi.Input only for secrets that may come from secret config.
+import * as pulumi from "@pulumi/pulumi";
+
+/** How HTTPS is provided at the balancer. */
+export const TlsMode = {
+    LetsEncrypt: "lets-encrypt",
+    Acm: "acm",
+    SelfSigned: "self-signed",
+    Imported: "imported",
+} as const;
+export type TlsMode = typeof TlsMode[keyof typeof TlsMode];
+
+/** Operating system of every server. */
+export const OsFamily = {
+    /** Ubuntu 24.04 LTS: its archive has the real MySQL 8.0 server. */
+    Ubuntu2404: "ubuntu-24.04",
+    /** Debian 12: the database is MariaDB (Debian ships no MySQL server). */
+    Debian12: "debian-12",
+} as const;
+export type OsFamily = typeof OsFamily[keyof typeof OsFamily];
+
+/** Which components each server runs. */
+export const Layout = {
+    /** The seed's design: balancer | web | app + database on separate servers. */
+    Split: "split",
+    /** Every server runs balancer, web, app and database (comparison only: trips identical-server-roles). */
+    AllInOne: "all-in-one",
+} as const;
+export type Layout = typeof Layout[keyof typeof Layout];
+
+/** Where web and app servers live. */
+export const NetworkMode = {
+    /** Web/app servers in private subnets without public IPs, egress through a NAT gateway (~32 USD/month). */
+    NatGateway: "nat-gateway",
+    /** Every server in the public subnet with a public IPv4 (no NAT cost); security groups still admit nothing from the internet but to the balancer. */
+    PublicSubnets: "public-subnets",
+} as const;
+export type NetworkMode = typeof NetworkMode[keyof typeof NetworkMode];
+
+/** Where the monitoring collectors ship metrics and logs. */
+export const MonitoringSink = {
+    SumoLogic: "sumologic",
+    CloudWatch: "cloudwatch",
+    PrometheusRemoteWrite: "prometheus-remote-write",
+    None: "none",
+} as const;
+export type MonitoringSink = typeof MonitoringSink[keyof typeof MonitoringSink];
+
+export interface InstanceTypesArgs {
+    /** Balancer instance type. Default "t3.small". */
+    balancer?: string;
+    /** Web server instance type. Default "t3.small". */
+    web?: string;
+    /** Application + database server instance type. Default "t3.medium". */
+    app?: string;
+}
+
+export interface NetworkArgs {
+    /** NAT gateway (private web/app) or public subnets (cheaper). Default "nat-gateway" when environment is "prod", else "public-subnets". */
+    mode?: NetworkMode;
+    /** CIDR of the VPC created by the component. Default "10.20.0.0/16". */
+    vpcCidr?: string;
+    /** CIDR of the public subnet (balancer, NAT). Default: the first /24 of vpcCidr. */
+    publicSubnetCidr?: string;
+    /** CIDR of the private subnet (web, app). Default: the second /24 of vpcCidr. */
+    privateSubnetCidr?: string;
+    /** Availability zone for the subnets. Default: the region's first zone. */
+    availabilityZone?: string;
+    /** Use this existing VPC instead of creating one (then both subnet ids are required). Default: none. */
+    existingVpcId?: string;
+    /** Existing public subnet id (with existingVpcId). Default: none. */
+    existingPublicSubnetId?: string;
+    /** Existing private subnet id (with existingVpcId). Default: none. */
+    existingPrivateSubnetId?: string;
+}
+
+export interface TlsArgs {
+    /** Certificate source. Default "self-signed". */
+    mode?: TlsMode;
+    /** ACME account e-mail (required for lets-encrypt). Default: none. */
+    email?: string;
+    /** ACME directory: "production", "staging" or an https URL. Default "production". */
+    acmeDirectory?: string;
+    /** CA certificate (PEM) of a private ACME server such as step-ca, trusted by certbot only. Default: none (public Let's Encrypt). */
+    acmeCaPem?: string;
+    /** PEM certificate chain for mode "imported" (use secret config). Default: none. */
+    certificatePem?: pulumi.Input<string>;
+    /** PEM private key for mode "imported" (use secret config). Default: none. */
+    privateKeyPem?: pulumi.Input<string>;
+    /** Key algorithm for self-signed/internal certificates: "ECDSA" (P-256) or "RSA" (2048). Default "ECDSA". */
+    keyAlgorithm?: string;
+    /** Redirect the apex (foobar.com) to the domain (www.foobar.com) in HAProxy. Default false. */
+    redirectApex?: boolean;
+}
+
+export interface DnsArgs {
+    /** Route53 hosted zone id holding the domain; creates the A record (and is required for ACM). Default: none (the record to create is output). */
+    hostedZoneId?: string;
+}
+
+export interface MonitoringArgs {
+    /** Sink for metrics and logs. Default "cloudwatch". */
+    sink?: MonitoringSink;
+    /** Sumo Logic OTLP/HTTP source URL (a secret: it embeds the token). Required for sink "sumologic". */
+    sumoLogicUrl?: pulumi.Input<string>;
+    /** Prometheus remote-write URL (http or https). Required for sink "prometheus-remote-write". */
+    remoteWriteUrl?: string;
+    /** Sign remote-write requests with SigV4 (Amazon Managed Prometheus). Default false. */
+    remoteWriteSigV4?: boolean;
+    /** E-mail that receives alarm notifications (CloudWatch sink). Default: none. */
+    alarmEmail?: string;
+}
+
+export interface DatabaseArgs {
+    /** Schema used by the application. Default "app". */
+    name?: string;
+    /** Application database user. Default "app". */
+    user?: string;
+    /** Size of the encrypted gp3 data volume holding the datadir, GiB. Default 20. */
+    volumeGiB?: number;
+}
+
+export interface AppArgs {
+    /** Artifact (https URL or s3://bucket/key) of your application; default: the bundled app (app/server.js). */
+    artifactUrl?: string;
+    /** SHA-256 (hex) of the artifact; required with artifactUrl. */
+    artifactSha256?: string;
+    /** Command that starts your application, run in the unpacked artifact directory. Required with artifactUrl. */
+    startCommand?: string;
+    /** TCP port the application listens on. Default 3000. */
+    port?: number;
+    /** Health check path (must answer 200 when the app and its database are fine). Default "/healthz". */
+    healthPath?: string;
+    /** Extra environment variables for the application (not secrets). Default: none. */
+    environment?: { [key: string]: string };
+    /** Node.js worker processes of the bundled app. Default 1. */
+    workers?: number;
+}
+
+export interface DeployGateArgs {
+    /** Wait for https://<domain><healthPath> to answer 200 before `pulumi up` succeeds. Default true. */
+    enabled?: boolean;
+    /** Give up after this many seconds. Default 900. */
+    timeoutSeconds?: number;
+}
+
+export interface SecuredWebStackArgs {
+    /** Fully qualified domain served over HTTPS, e.g. "www.foobar.com". Required. */
+    domain: string;
+    /** Environment name used in names and tags, e.g. "dev" or "prod". Default "dev". */
+    environment?: string;
+    /** Server layout. Default "split" (the seed's design). */
+    layout?: Layout;
+    /** Operating system of every server. Default "ubuntu-24.04". */
+    os?: OsFamily;
+    /** Instance types per server role. Defaults: balancer t3.small, web t3.small, app t3.medium. */
+    instanceTypes?: InstanceTypesArgs;
+    /** Number of web servers behind the balancer. Default 1. */
+    webServers?: number;
+    /** Network layout. Defaults: see NetworkArgs. */
+    network?: NetworkArgs;
+    /** CIDRs allowed to SSH to every server (port 22). Default: none (use SSM Session Manager). */
+    adminCidrs?: string[];
+    /** Allow adminCidrs to contain 0.0.0.0/0 or ::/0. Default false. */
+    allowSshFromAnywhere?: boolean;
+    /** EC2 key pair for SSH. Default: none. */
+    sshKeyName?: string;
+    /** HTTPS settings. Default: self-signed. */
+    tls?: TlsArgs;
+    /** DNS settings. Default: no hosted zone. */
+    dns?: DnsArgs;
+    /** Monitoring settings. Default: CloudWatch sink. */
+    monitoring?: MonitoringArgs;
+    /** Database settings. */
+    database?: DatabaseArgs;
+    /** Application settings. Default: the bundled Node.js app. */
+    app?: AppArgs;
+    /** Deploy gate settings. Default: enabled, 900 s. */
+    deployGate?: DeployGateArgs;
+    /** Termination protection on every server. Default true when environment is "prod". */
+    terminationProtection?: boolean;
+    /** Extra tags for every resource. Default: none. */
+    tags?: { [key: string]: string };
+}
