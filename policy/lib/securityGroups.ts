@@ -151,3 +151,22 @@ export function describeRule(rule: Rule): string {
     const where = label(rule.carrier) + (rule.index !== undefined ? ` ${rule.direction}[${rule.index}]` : "");
     return `${rule.direction} ${ports(rule)} ${rule.direction === "ingress" ? "from" : "to"} ${peers} on ${where}`;
 }
+
+/** Whether the rule opens anything besides the `allowed` TCP/UDP ports (ICMP does not count). */
+export function opensOtherPorts(rule: Rule, allowed: number[]): boolean {
+    if (allProtocols(rule)) {
+        return true;
+    }
+    if (!portBased(rule)) {
+        return false;
+    }
+    if (portSpan(rule) > allowed.length) {
+        return true;
+    }
+    for (let port = rule.fromPort ?? 0; port <= (rule.toPort ?? 65535); port++) {
+        if (!allowed.includes(port)) {
+            return true;
+        }
+    }
+    return false;
+}

@@ -49,7 +49,11 @@ export class Stack {
             return viaDeps;
         }
         const value = from.props[prop];
-        const refs = (Array.isArray(value) ? list(value) : [value]).filter((v): v is string => typeof v === "string");
+        return this.find(type, (Array.isArray(value) ? list(value) : [value]).filter((v): v is string => typeof v === "string"));
+    }
+
+    /** The resources of `type` whose id, ARN, name or URN is one of `refs`. */
+    find(type: string, refs: string[]): Resource[] {
         if (refs.length === 0) {
             return [];
         }
@@ -76,6 +80,19 @@ export class Stack {
             return rule.carrier;
         }
         return this.resolve(rule.carrier, "securityGroupId", TYPES.securityGroup)[0];
+    }
+
+    /** The security groups a rule admits traffic from (or sends it to), `self` included. */
+    peerGroups(rule: Rule): Resource[] {
+        const own = rule.self ? [this.groupOfRule(rule)].filter((g): g is Resource => g !== undefined) : [];
+        if (rule.carrier.type === TYPES.securityGroup) {
+            return [...own, ...this.find(TYPES.securityGroup, rule.groups)];
+        }
+        return [
+            ...own,
+            ...this.resolve(rule.carrier, "referencedSecurityGroupId", TYPES.securityGroup),
+            ...this.resolve(rule.carrier, "sourceSecurityGroupId", TYPES.securityGroup),
+        ];
     }
 
     /** The security groups attached to a server. */
