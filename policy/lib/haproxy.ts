@@ -47,6 +47,8 @@ function proxies(sections: Section[], kind: "frontend" | "backend"): Section[] {
 export interface Bind {
     section: Section;
     line: string;
+    /** The address part of the bind (`""` for all addresses). */
+    host: string;
     port: number | undefined;
     tls: boolean;
 }
@@ -56,8 +58,14 @@ export function binds(sections: Section[]): Bind[] {
         section.lines
             .filter((l) => directive(l, "bind"))
             .map((line) => {
-                const port = /:(\d+)(\s|$)/.exec(words(line)[1] ?? "");
-                return { section, line, port: port ? Number(port[1]) : undefined, tls: words(line).includes("ssl") };
+                const address = /^(?:\w+@)?\[?(.*?)\]?:(\d+)$/.exec(words(line)[1] ?? "");
+                return {
+                    section,
+                    line,
+                    host: address ? address[1].replace(/^\*$/, "") : "",
+                    port: address ? Number(address[2]) : undefined,
+                    tls: words(line).includes("ssl"),
+                };
             }),
     );
 }
@@ -150,4 +158,10 @@ export function hstsMaxAge(sections: Section[], section: Section): number | unde
 /** Whether a frontend redirects plain HTTP to HTTPS. */
 export function redirectsToHttps(section: Section): boolean {
     return section.lines.some((l) => /^(http-request\s+)?redirect\s+scheme\s+https\b/.test(l));
+}
+
+/** The parsed HAProxy configuration a payload writes, `undefined` when it writes none. */
+export function haproxyOf(payload: { files: Map<string, string> } | undefined): Section[] | undefined {
+    const cfg = payload?.files.get(HAPROXY_CFG);
+    return cfg === undefined ? undefined : parseHaproxy(cfg);
 }

@@ -1,7 +1,7 @@
 // Resource type tokens and the plain resource shape every policy works on.
 
 import { ResourceValidation, ResourceValidationArgs, ReportViolation } from "@pulumi/policy";
-import { Props, snapshot, str } from "./props";
+import { Props, Unknown, containsUnknown, snapshot, str } from "./props";
 
 export const TYPES = {
     instance: "aws:ec2/instance:Instance",
@@ -65,4 +65,12 @@ export function validateTypes(types: string[], check: Check<Resource>): Resource
         (validation as any).__pulumiType = types[0];
     }
     return validation;
+}
+
+/** `value`, or the check is not applicable when the engine does not know it yet (preview). */
+export function knownOrSkip<T>(args: Pick<ResourceValidationArgs, "notApplicable">, value: T, what: string): Exclude<T, Unknown> {
+    if (containsUnknown(value)) {
+        args.notApplicable(`${what} is not known yet (preview)`);
+    }
+    return value as Exclude<T, Unknown>;
 }

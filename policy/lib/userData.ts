@@ -223,3 +223,19 @@ export function rolesOfTag(tag: string | undefined): Role[] {
         .map((word) => ROLE_ALIASES[word.replace(/[-_]/g, "")])
         .filter((r): r is Role => r !== undefined);
 }
+
+/** What to look for in a payload; each pattern is optional. */
+export interface Markers {
+    packages?: RegExp;
+    files?: RegExp;
+    runcmd?: RegExp;
+}
+
+/** Evidence (`package x`, `file /y`, `runcmd z`) that the payload matches the markers. */
+export function findMarkers(payload: Payload, markers: Markers): string[] {
+    return [
+        ...payload.packages.filter((p) => markers.packages?.test(p)).map((p) => `package ${p}`),
+        ...[...payload.files.keys()].filter((f) => markers.files?.test(f)).map((f) => `file ${f}`),
+        ...payload.runcmd.filter((c) => markers.runcmd?.test(c)).map((c) => `runcmd ${c}`),
+    ];
+}
