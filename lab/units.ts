@@ -337,6 +337,9 @@ export interface ServiceSpec {
   umask?: string;
   pidFile?: string;
   timeoutStopMs: number;
+  /** StandardOutput= / StandardError= ("journal", "null", "append:/path", "file:/path", "truncate:/path", "inherit"). */
+  standardOutput?: string;
+  standardError?: string;
 }
 
 /** Resolve the [Service] settings of a merged unit. */
@@ -373,6 +376,8 @@ export function serviceSpec(u: MergedUnit): ServiceSpec {
     umask: one("UMask"),
     pidFile: one("PIDFile"),
     timeoutStopMs: Math.min(parseTimespan(one("TimeoutStopSec"), 10000), 10000),
+    standardOutput: one("StandardOutput"),
+    standardError: one("StandardError"),
   };
 }
 

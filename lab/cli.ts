@@ -1,0 +1,371 @@
+/**
+ * The local three-host lab:  npm run lab -- up | down | check [--json] | status [--json]
+ *
+ * `up` boots the very payloads the component renders (Debian 12 variant) in one network
+ * namespace + root per server, with a local ACME server and monitoring sink; `check` proves they
+ * work end to end; `down` removes every process, namespace and mount the lab created.
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import { CA_BUNDLE, ensureCa, fetchAcmeRoots, LAB_CA, startAcme } from "./acme";
+import { helpers, HELPER_LOGS, startHelper, stopHelpers } from "./helpers";
+import { CONFIG_FILE, LabConfig, labHosts, LabState, loadConfig, readState, render, STATE_FILE, statusJson, supervisorDump, writeState } from "./lab";
+import { createNetwork, destroyNetwork, existingNetns } from "./net";
+import { bootServer, secretValues } from "./payload";
+import { createRoot, destroyRoot, listRoots, rootPaths } from "./root";
+import { startSink } from "./sink";
+import { COLLECTOR_UNIT, supervisorPidsFile, supervisorSocket } from "./supervisor";
+import {
+  alive, fmtSecs, inNetns, isMounted, LAB_DIR, log, mkdirp, netnsName, NS_DIR, readJson, REPO_DIR, run, setQuiet, signal, sleep,
+  STATE, step, waitFor,
+} from "./util";
+
+void helpers;
+void startHelper;
+
+/** Tools the lab itself needs, beyond the payloads' packages. */
+const LAB_TOOLS = ["pebble", "prometheus", "testssl.sh", "wrk", "cloud-init", "curl", "openssl", "iproute2", "nftables", "util-linux", "procps"];
+
+function requireRoot(): void {
+  if (process.getuid && process.getuid() !== 0) {
+    process.stderr.write("The lab needs root (network namespaces, mounts): run `sudo npm run lab -- <command>`.\n");
+    process.exit(2);
+  }
+}
+
+function installed(pkgs: string[]): Set<string> {
+  const r = run("dpkg-query", ["-W", "-f", "${Package} ${Status}\n", ...pkgs]);
+  return new Set(r.stdout.split("\n").filter((l) => l.endsWith(" install ok installed")).map((l) => l.split(" ")[0]));
+}
+
+function ensurePackages(wanted: string[]): string[] {
+  const notes: string[] = [];
+  const have = installed(wanted);
+  const missing = wanted.filter((p) => !have.has(p));
+  if (!missing.length) {
+    log(`    all ${wanted.length} packages present: ${wanted.join(" ")}`);
+    return notes;
+  }
+  const possible: string[] = [];
+  for (const p of missing) {
+    const pol = run("apt-cache", ["policy", p]).stdout;
+    const cand = /Candidate:\s*(\S+)/.exec(pol)?.[1];
+    if (cand && cand !== "(none)") possible.push(p);
+    else notes.push(`package ${p} cannot exist here (no installation candidate in this machine's Debian archive)`);
+  }
+  if (possible.length) {
+    log(`    installing ${possible.join(" ")} …`);
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    let r = run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...possible], { env });
+    if (r.code !== 0) {
+      log("    apt-get install failed; running apt-get update and retrying …");
+      run("apt-get", ["update", "-q"], { env });
+      r = run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...possible], { env });
+    }
+    if (r.code !== 0) throw new Error(`apt-get install ${possible.join(" ")} failed:\n${r.stderr.slice(-2000)}`);
+  }
+  for (const n of notes) log(`    note: ${n}`);
+  return notes;
+}
+
+function startSupervisor(server: string): number {
+  const p = rootPaths(server);
+  const logFile = path.join(p.logs, "sws-lab", "supervisor.log");
+  mkdirp(path.dirname(logFile));
+  mkdirp(path.join(STATE, "run"));
+  const fd = fs.openSync(logFile, "a");
+  const child = spawn(
+    "nsenter",
+    [`--net=/run/netns/${netnsName(server)}`, "--", process.execPath, "-r", require.resolve("ts-node/register/transpile-only"), path.join(LAB_DIR, "supervisor.ts"), server],
+    { detached: true, stdio: ["ignore", fd, fd], cwd: REPO_DIR, env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", TS_NODE_TRANSPILE_ONLY: "1", SWS_LAB_STATE: STATE } },
+  );
+  fs.closeSync(fd);
+  child.unref();
+  return child.pid!;
+}
+
+function canConnect(sockPath: string): Promise<boolean> {
+  return new Promise((res) => {
+    const s = net.createConnection(sockPath);
+    s.on("connect", () => {
+      s.destroy();
+      res(true);
+    });
+    s.on("error", () => res(false));
+  });
+}
+
+async function isUp(st: LabState | undefined): Promise<boolean> {
+  if (!st || st.status !== "up") return false;
+  const ns = new Set(existingNetns());
+  for (const h of st.hosts) if (!ns.has(netnsName(h.name))) return false;
+  for (const [, pid] of Object.entries(st.supervisors)) if (!alive(pid)) return false;
+  for (const h of helpers()) if (!alive(h.pid)) return false;
+  return true;
+}
+
+function printSummary(st: LabState): void {
+  const client = st.hosts.find((h) => h.roles.includes("client"))!;
+  const lines = [
+    "",
+    `secured-web-stack lab is up${st.upSeconds ? ` (up took ${st.upSeconds.toFixed(1)} s)` : ""}`,
+    `  URL          https://${st.domain}/   (balancer ${st.balancer.name} at ${st.balancer.ip})`,
+    `  try it       sudo ip netns exec ${netnsName(client.name)} curl --cacert ${st.caBundle} --resolve ${st.domain}:443:${st.balancer.ip} https://${st.domain}/`,
+    `  hosts        ${st.hosts.map((h) => `${h.name}=${h.ip}`).join("  ")}   (netns ${netnsName("<host>")})`,
+    `  logs         ${path.join(STATE, "logs")}/<server>/   (daemons: sws-lab/<unit>.log, boot steps: sws-lab/boot.log,`,
+    `               supervisor: sws-lab/supervisor.log; the server sees this directory as /var/log), helpers: ${HELPER_LOGS}`,
+    `  CA to trust  ${st.caBundle}`,
+    `  next         npm run lab -- check   |   npm run lab -- status --json   |   npm run lab -- down`,
+    ...st.notes.map((n) => `  note         ${n}`),
+    "",
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+async function up(): Promise<number> {
+  requireRoot();
+  const t0 = Date.now();
+  const cfg = loadConfig();
+  const prev = readState();
+  if (await isUp(prev)) {
+    log("The lab is already up (every namespace, supervisor and helper is alive): nothing to do.");
+    printSummary(prev!);
+    return 0;
+  }
+  if (prev || existingNetns().length || listRoots().length) {
+    log("A previous lab is partly present: taking it down first.");
+    await down();
+  }
+  mkdirp(STATE, 0o755);
+  const notes: string[] = [];
+
+  const acmeCa = await step("lab CA and pebble's certificate", () => ensureCa(cfg.lab.acme));
+  const rendered = await step("render the payloads with components/render.ts (lab/lab-stack.yaml)", () => render(cfg, acmeCa));
+  const payloadDir = path.join(STATE, "payloads");
+  mkdirp(payloadDir);
+  for (const s of rendered.servers) {
+    fs.writeFileSync(path.join(payloadDir, `${s.name}.cloud-config.yaml`), s.userData);
+    fs.writeFileSync(path.join(payloadDir, `${s.name}.nftables.conf`), s.nftables);
+  }
+  log(`    ${rendered.servers.map((s) => `${s.name} (${s.roles.join("+")}, ${s.userData.length} bytes)`).join(", ")} → ${payloadDir}`);
+
+  await step("Debian packages (payloads' packages + the lab's tools)", () => {
+    const fromPayloads = new Set<string>();
+    for (const s of rendered.servers) {
+      const m = /\npackages:\n((?:\s+- .*\n)+)/.exec(s.userData);
+      for (const l of m?.[1].split("\n") ?? []) {
+        const p = l.replace(/^\s*-\s*/, "").trim();
+        if (p) fromPayloads.add(p);
+      }
+    }
+    notes.push(...ensurePackages([...new Set([...fromPayloads, ...LAB_TOOLS])]));
+  });
+
+  const hosts = labHosts(cfg, rendered);
+  const lb = rendered.model.servers.find((s) => s.roles.includes("balancer"))!;
+  const st: LabState = {
+    status: "booting", createdRunNetns: false, startedAt: new Date().toISOString(), domain: rendered.model.domain,
+    balancer: { name: lb.name, ip: lb.privateIp }, caBundle: CA_BUNDLE, hosts, supervisors: {}, notes,
+  };
+  const net = await step(`network: bridge + ${hosts.length} namespaces (${hosts.map((h) => h.name).join(", ")})`, () => createNetwork(hosts));
+  st.createdRunNetns = net.createdRunNetns;
+  writeState(st);
+
+  await step(`ACME server (pebble + challtestsrv) at https://${cfg.lab.acme.ip}:${cfg.lab.acme.port}/dir`, () => startAcme(cfg.lab.acme, lb.privateIp));
+  await step(`monitoring sink (Prometheus, remote-write receiver) at ${cfg.lab.sink.ip}:${cfg.lab.sink.port}`, () => startSink(cfg.lab.sink));
+
+  const servers = rendered.servers;
+  await step(`server roots (overlay of / + own mount/UTS namespace each): ${servers.map((s) => s.name).join(", ")}`, () => {
+    for (const s of servers) createRoot(s.name, s.name, []);
+  });
+  await step("supervisors (systemd stand-in, one per server)", async () => {
+    for (const s of servers) {
+      st.supervisors[s.name] = startSupervisor(s.name);
+    }
+    writeState(st);
+    for (const s of servers) await waitFor(`supervisor of ${s.name}`, () => canConnect(supervisorSocket(s.name)), 30000, 100);
+  });
+
+  const values = secretValues(rendered.secrets);
+  let bootOk = true;
+  await step("boot every server from its payload (cloud-init write_files, users, runcmd), in parallel", async () => {
+    const reports = await Promise.all(servers.map((s) => bootServer(s.name, s.userData, rendered.secrets, values, (m) => log(m))));
+    for (const r of reports) {
+      if (!r.ok) {
+        bootOk = false;
+        log(`    ${r.server}: boot had failures; see ${r.log}`);
+      }
+    }
+  });
+  const collectorNote = `no OpenTelemetry Collector build can be installed here: each server's ${COLLECTOR_UNIT} runs Prometheus in agent mode with the payload collector's scrape targets (/etc/sws/collector.yaml), remote-writing to the sink; scrape interval capped at 5 s in the lab`;
+  notes.push(collectorNote);
+
+  // Firewalls: the payload loads /etc/nftables.conf itself (nftables.service); make sure it did.
+  await step("host firewalls loaded from each payload's /etc/nftables.conf", () => {
+    for (const s of servers) {
+      const r = inNetns(s.name, "nft", ["list", "table", "inet", "sws"]);
+      if (r.code !== 0) throw new Error(`${s.name}: no firewall loaded (nft: ${r.stderr.trim()})`);
+    }
+  });
+
+  const client = cfg.lab.client;
+  await step("certificate from the ACME server through HAProxy (HTTP-01), served on 443", async () => {
+    const lbRoot = rootPaths(lb.name).merged;
+    const live = path.join(lbRoot, "etc/letsencrypt/live", rendered.model.domain, "fullchain.pem");
+    await waitFor("certbot's certificate", () => fs.existsSync(live), 120000, 250);
+    const roots = fetchAcmeRoots(cfg.lab.acme);
+    fs.writeFileSync(CA_BUNDLE, roots + fs.readFileSync(LAB_CA, "utf8"));
+    await waitFor("HAProxy serving the issued certificate", () =>
+      inNetns(client.name, "curl", ["-sf", "-o", "/dev/null", "--cacert", CA_BUNDLE, "--resolve", `${rendered.model.domain}:443:${lb.privateIp}`, `https://${rendered.model.domain}/healthz`]).code === 0, 60000, 250);
+  });
+
+  st.status = "up";
+  st.upSeconds = (Date.now() - t0) / 1000;
+  writeState(st);
+  printSummary(st);
+  if (!bootOk) {
+    process.stdout.write("WARNING: some boot steps failed (see the boot logs above); `check` will show what is broken.\n");
+    return 1;
+  }
+  return 0;
+}
+
+/** Every pid whose network or mount namespace belongs to the lab. */
+function labPids(): number[] {
+  const inodes = new Set<string>();
+  const add = (f: string, kind: string) => {
+    try {
+      inodes.add(`${kind}:[${fs.statSync(f).ino}]`);
+    } catch {
+      /* gone */
+    }
+  };
+  if (fs.existsSync("/run/netns")) for (const n of fs.readdirSync("/run/netns")) if (n.startsWith("swslab-")) add(`/run/netns/${n}`, "net");
+  if (fs.existsSync(NS_DIR)) for (const n of fs.readdirSync(NS_DIR)) if (n.endsWith(".mnt")) add(path.join(NS_DIR, n), "mnt");
+  const out: number[] = [];
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    for (const k of ["net", "mnt"]) {
+      try {
+        if (inodes.has(fs.readlinkSync(`/proc/${d}/ns/${k}`))) {
+          out.push(Number(d));
+          break;
+        }
+      } catch {
+        /* raced */
+      }
+    }
+  }
+  return out;
+}
+
+async function down(): Promise<number> {
+  requireRoot();
+  const t0 = Date.now();
+  const st = readState();
+  const sups: Record<string, number> = { ...(st?.supervisors ?? {}) };
+  for (const r of listRoots()) {
+    const pids = readJson<Record<string, number[]>>(supervisorPidsFile(r), {});
+    if (pids.supervisor?.[0]) sups[r] = pids.supervisor[0];
+  }
+  await step(`stop supervisors and their services (${Object.keys(sups).join(", ") || "none"})`, async () => {
+    for (const pid of Object.values(sups)) if (alive(pid)) signal(pid, "SIGTERM");
+    const t = Date.now();
+    while (Object.values(sups).some(alive) && Date.now() - t < 25000) await sleep(100);
+    for (const pid of Object.values(sups)) if (alive(pid)) signal(pid, "SIGKILL");
+  });
+  await step("stop helpers (pebble, challtestsrv, sink)", async () => {
+    const s = await stopHelpers();
+    if (s.length) log(`    stopped ${s.join(", ")}`);
+  });
+  await step("kill any remaining process in the lab's namespaces (by pid)", async () => {
+    for (let i = 0; i < 3; i++) {
+      const pids = labPids();
+      if (!pids.length) return;
+      log(`    killing ${pids.length} leftover pid(s): ${pids.join(" ")}`);
+      for (const p of pids) signal(p, "SIGKILL");
+      await sleep(300);
+    }
+  });
+  await step("unmount the server roots", () => {
+    for (const r of listRoots()) destroyRoot(r);
+    if (isMounted(NS_DIR)) run("umount", [NS_DIR]);
+  });
+  await step("delete the network namespaces and the bridge", () => {
+    const gone = destroyNetwork(st?.createdRunNetns ?? true);
+    if (gone.length) log(`    deleted ${gone.join(" ")}`);
+  });
+  await step("remove the lab's state (logs are kept)", () => {
+    for (const e of fs.existsSync(STATE) ? fs.readdirSync(STATE) : []) {
+      if (e === "logs" || e === "last-check.json") continue;
+      fs.rmSync(path.join(STATE, e), { recursive: true, force: true });
+    }
+  });
+  const left = labPids();
+  const mounts = fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(STATE) || l.includes("swslab-"));
+  log(`down took ${fmtSecs(Date.now() - t0)}; leftover lab processes: ${left.length}, mounts: ${mounts.length}, namespaces: ${existingNetns().length}`);
+  return left.length || mounts.length || existingNetns().length ? 1 : 0;
+}
+
+async function status(json: boolean): Promise<number> {
+  const cfg: LabConfig = loadConfig();
+  const st = readState();
+  const out = statusJson(st, cfg) as Record<string, unknown> & { hosts: Array<Record<string, unknown>> };
+  const running = await isUp(st);
+  out.up = running;
+  for (const h of out.hosts) {
+    if (h.kind !== "server") continue;
+    const d = await supervisorDump(String(h.name));
+    h.services = d?.units.map((u) => ({ unit: u.name, state: u.state, sub: u.sub, mainPid: u.mainPid, restarts: u.restarts, log: u.log })) ?? null;
+  }
+  out.helpers = helpers().map((h) => ({ name: h.name, host: h.host, pid: h.pid, alive: alive(h.pid), log: h.log }));
+  if (json) {
+    process.stdout.write(JSON.stringify(out, null, 2) + "\n");
+    return running ? 0 : 3;
+  }
+  if (!st) {
+    process.stdout.write(`The lab is down (no state in ${STATE_FILE}). Config: ${CONFIG_FILE}\n`);
+    return 3;
+  }
+  process.stdout.write(`lab ${running ? "UP" : "NOT (fully) UP"} — https://${st.domain}/ via ${st.balancer.name} ${st.balancer.ip}; CA bundle ${st.caBundle}\n`);
+  for (const h of out.hosts) {
+    process.stdout.write(`  ${String(h.name).padEnd(9)} ${String(h.netns).padEnd(17)} ${String(h.address).padEnd(14)} ${(h.roles as string[]).join(",")}\n`);
+    for (const s of (h.services as Array<Record<string, unknown>> | null) ?? []) {
+      process.stdout.write(`      ${String(s.unit).padEnd(38)} ${s.state} (${s.sub})${s.mainPid ? ` pid ${s.mainPid}` : ""}${s.restarts ? ` restarts ${s.restarts}` : ""}\n`);
+    }
+  }
+  return running ? 0 : 3;
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const json = args.includes("--json");
+  const cmd = args.find((a) => !a.startsWith("-")) ?? "help";
+  switch (cmd) {
+    case "up":
+      return up();
+    case "down":
+      return down();
+    case "status":
+      return status(json);
+    case "check": {
+      requireRoot();
+      if (json) setQuiet(true);
+      const { runChecks } = await import("./checks");
+      return runChecks(json);
+    }
+    default:
+      process.stdout.write("usage: npm run lab -- up | down | check [--json] | status [--json]\n");
+      return cmd === "help" ? 0 : 2;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`\nlab: ${(e as Error).message}\n`);
+    process.exit(1);
+  },
+);
