@@ -1,0 +1,95 @@
+// Certificates per tls.mode. self-signed: a small CA + server certificate made by @pulumi/tls;
+// imported: the user's chain + key, checked at preview; acm: an exportable ACM certificate
+// validated in Route53; lets-encrypt: nothing here (certbot on the balancer does it).
+import * as crypto from "crypto";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import type { Model } from "../model";
+import { TlsMode } from "../types";
+import { SecuredWebStackArgsError } from "../model";
+
+export interface TlsMaterial {
+    /** PEM (chain + key) for HAProxy, delivered through SSM (self-signed, imported). */
+    haproxyPem?: pulumi.Output<string>;
+    /** Public CA certificate that clients (and the deploy gate) trust (self-signed). */
+    caCertificatePem?: pulumi.Output<string>;
+    acmCertificateArn?: pulumi.Output<string>;
+    /** Resources the balancer's first boot waits for (ACM validation). */
+    ready: pulumi.Resource[];
+}
+
+/** Checks an imported certificate + key: PEM parses, key matches, domain in SAN, not expired. */
+export function checkImported(domain: string, certPem: string, keyPem: string, now = new Date()): void {
+    const problems: string[] = [];
+    let cert: crypto.X509Certificate | undefined;
+    let key: crypto.KeyObject | undefined;
+    try { cert = new crypto.X509Certificate(certPem); } catch (e) { problems.push(`tls.certificatePem: not a PEM certificate (${(e as Error).message})`); }
+    try { key = crypto.createPrivateKey(keyPem); } catch (e) { problems.push(`tls.privateKeyPem: not a PEM private key (${(e as Error).message})`); }
+    if (cert && key) {
+        if (!cert.checkPrivateKey(key)) problems.push(`tls.privateKeyPem: does not match the public key of tls.certificatePem (subject ${cert.subject.replace(/\n/g, ", ")})`);
+        const names = (cert.subjectAltName ?? "").split(",").map((s) => s.trim()).filter((s) => s.startsWith("DNS:")).map((s) => s.slice(4).toLowerCase());
+        const covers = names.some((n) => n === domain || (n.startsWith("*.") && domain.split(".").slice(1).join(".") === n.slice(2)));
+        if (!covers) problems.push(`tls.certificatePem: does not cover ${domain}; its names are ${names.length ? names.join(", ") : "(none)"}`);
+        if (new Date(cert.validTo) <= now) problems.push(`tls.certificatePem: expired on ${new Date(cert.validTo).toISOString()}`);
+        if (new Date(cert.validFrom) > now) problems.push(`tls.certificatePem: not valid before ${new Date(cert.validFrom).toISOString()}`);
+    }
+    if (problems.length) throw new SecuredWebStackArgsError(problems);
+}
+
+export function createTls(
+    name: string, model: Model, imported: { certificatePem?: pulumi.Input<string>; privateKeyPem?: pulumi.Input<string> },
+    tags: { [k: string]: string }, opts: pulumi.CustomResourceOptions,
+): TlsMaterial {
+    const domain = model.domain;
+    const dnsNames = model.tls.redirectApex ? [domain, model.apexDomain] : [domain];
+    const algo = model.tls.keyAlgorithm === "RSA" ? { algorithm: "RSA", rsaBits: 2048 } : { algorithm: "ECDSA", ecdsaCurve: "P256" };
+    switch (model.tls.mode) {
+        case TlsMode.SelfSigned: {
+            const caKey = new tls.PrivateKey(`${name}-ca-key`, algo, opts);
+            const ca = new tls.SelfSignedCert(`${name}-ca`, {
+                privateKeyPem: caKey.privateKeyPem, isCaCertificate: true, validityPeriodHours: 24 * 365 * 5,
+                subject: { commonName: `${domain} stack CA`, organization: "secured-web-stack" },
+                allowedUses: ["cert_signing", "crl_signing"],
+            }, opts);
+            const key = new tls.PrivateKey(`${name}-tls-key`, algo, opts);
+            const csr = new tls.CertRequest(`${name}-tls-csr`, { privateKeyPem: key.privateKeyPem, subject: { commonName: domain }, dnsNames }, opts);
+            const cert = new tls.LocallySignedCert(`${name}-tls-cert`, {
+                certRequestPem: csr.certRequestPem, caPrivateKeyPem: caKey.privateKeyPem, caCertPem: ca.certPem,
+                validityPeriodHours: 24 * 397, earlyRenewalHours: 24 * 30,
+                allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+            }, opts);
+            return {
+                haproxyPem: pulumi.secret(pulumi.interpolate`${cert.certPem}${ca.certPem}${key.privateKeyPem}`),
+                caCertificatePem: ca.certPem,
+                ready: [],
+            };
+        }
+        case TlsMode.Imported: {
+            const pem = pulumi.all([imported.certificatePem!, imported.privateKeyPem!]).apply(([c, k]) => {
+                checkImported(domain, c, k);
+                return `${c.trim()}\n${k.trim()}\n`;
+            });
+            return { haproxyPem: pulumi.secret(pem), ready: [] };
+        }
+        case TlsMode.Acm: {
+            const cert = new aws.acm.Certificate(`${name}-acm`, {
+                domainName: domain, subjectAlternativeNames: dnsNames.slice(1), validationMethod: "DNS",
+                keyAlgorithm: model.tls.keyAlgorithm === "RSA" ? "RSA_2048" : "EC_prime256v1",
+                options: { export: "ENABLED" }, tags,
+            }, opts);
+            const records = dnsNames.map((n, i) => new aws.route53.Record(`${name}-acm-validation-${i}`, {
+                zoneId: model.dns.hostedZoneId!, allowOverwrite: true, ttl: 300,
+                name: cert.domainValidationOptions.apply((o) => o.find((x) => x.domainName === n)!.resourceRecordName),
+                type: cert.domainValidationOptions.apply((o) => o.find((x) => x.domainName === n)!.resourceRecordType),
+                records: [cert.domainValidationOptions.apply((o) => o.find((x) => x.domainName === n)!.resourceRecordValue)],
+            }, opts));
+            const validation = new aws.acm.CertificateValidation(`${name}-acm-validation`, {
+                certificateArn: cert.arn, validationRecordFqdns: records.map((r) => r.fqdn),
+            }, opts);
+            return { acmCertificateArn: validation.certificateArn, ready: [validation] };
+        }
+        default:
+            return { ready: [] };
+    }
+}
