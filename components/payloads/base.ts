@@ -26,7 +26,7 @@ export function basePart(ctx: RenderContext): PayloadPart {
             Install: [["WantedBy", "multi-user.target"]],
         })),
         file("/etc/default/prometheus-node-exporter", envFile({
-            ARGS: `--web.listen-address=127.0.0.1:${Ports.local.nodeExporter} --collector.systemd`,
+            ARGS: `--web.listen-address=127.0.0.1:${Ports.local.nodeExporter} --collector.systemd --collector.textfile.directory=/var/lib/prometheus/node-exporter`,
         })),
         file("/etc/apt/apt.conf.d/52sws-unattended-upgrades", [
             `Unattended-Upgrade::Automatic-Reboot "false";`,
