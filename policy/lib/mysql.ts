@@ -46,3 +46,10 @@ export function isReadOnly(payload: Payload): boolean {
     const options = mysqlServerOptions(payload);
     return isOn(options.get("read_only")) || isOn(options.get("super_read_only"));
 }
+
+/** A server that is part of a multi-writer cluster (Galera / MySQL Group Replication). */
+export function isClustered(payload: Payload): boolean {
+    return [...mysqlServerOptions(payload).keys()].some((k) =>
+        /^(loose_)?(wsrep_cluster_address|group_replication_group_seeds)$/.test(k),
+    );
+}

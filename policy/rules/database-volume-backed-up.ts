@@ -72,8 +72,10 @@ export const databaseVolumeBackedUp: StackValidationPolicy = {
                     ? `the lifecycle policies covering ${describeServer(server)}'s data keep only ` +
                       `${Math.max(...coverage.map((c) => c.retain ?? 0))} snapshot(s) (at least ${minRetainCount} wanted): ` +
                       coverage.map((c) => label(c.policy)).join(", ")
-                    : `no enabled aws.dlm.LifecyclePolicy targets the tags of ${describeServer(server)}'s data volume ` +
-                      `(${targets.map((t) => label(t.resource)).join(", ")})`;
+                    : targets.length > 1
+                      ? `no enabled aws.dlm.LifecyclePolicy targets the tags of ${describeServer(server)}'s data volume ` +
+                        `(${targets.map((t) => label(t.resource)).join(", ")})`
+                      : `${describeServer(server)} has no data volume, and no enabled aws.dlm.LifecyclePolicy targets the instance's tags`;
             report(
                 explain({
                     found,

@@ -1,6 +1,6 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { configOf } from "../lib/config";
-import { isReadOnly } from "../lib/mysql";
+import { isClustered, isReadOnly } from "../lib/mysql";
 import { str } from "../lib/props";
 import { explain } from "../lib/report";
 import { Resource, TYPES, label } from "../lib/resources";
@@ -46,25 +46,28 @@ export const singleDatabaseWriter: StackValidationPolicy = {
         const writers = databases.filter((s) => !s.payload || !isReadOnly(s.payload));
         const replicas = databases.length - writers.length;
         const rds = rdsDatabases(stack.ofType(TYPES.rdsInstance));
-        const allWriters: Resource[] = [...writers, ...rds.writers];
-        if (allWriters.length !== 1 || replicas + rds.standbys >= minReplicas) {
+        const standbys = replicas + rds.standbys;
+        const all: Resource[] = [...writers, ...rds.writers];
+        const names = [...writers.map(describeServer), ...rds.writers.map(label)].join(", ");
+        let found: string;
+        if (all.length === 1 && standbys < minReplicas) {
+            found = `exactly one server accepts MySQL writes (${names}) and ${standbys} replica(s) can take over (at least ${minReplicas} wanted)`;
+        } else if (all.length > 1 && rds.writers.length === 0 && !writers.every((s) => s.payload && isClustered(s.payload))) {
+            found = `${all.length} servers accept MySQL writes (${names}) but they form no cluster: each is the single writer of its own copy of the data`;
+        } else {
             return;
         }
-        const writer = allWriters[0];
-        const name = writers.length === 1 ? describeServer(writers[0]) : label(writer);
         report(
             explain({
-                found:
-                    `exactly one server accepts MySQL writes (${name}) and ${replicas + rds.standbys} ` +
-                    `replica(s) can take over (at least ${minReplicas} wanted)`,
-                on: [label(writer)],
+                found,
+                on: all.map(label),
                 why:
-                    "if that server fails, the website becomes unavailable until it is repaired, and writes made since " +
-                    "the last backup can be lost; a cluster of servers that can accept writes (or a promotable replica) removes " +
-                    "the single point of failure.",
+                    "the only server that can accept writes for its data is a single point of failure: if it fails, the " +
+                    "website becomes unavailable until it is repaired, and writes made since the last backup can be lost; a " +
+                    "cluster of servers that can accept writes (or a promotable replica) removes it.",
                 fix: remediation,
             }),
-            writer.urn,
+            all[0].urn,
         );
     }),
 };
