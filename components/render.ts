@@ -2,7 +2,8 @@
 // arguments → model → one #cloud-config per server. No Pulumi types in here.
 import { buildModel, Model, Role, ServerModel, SecretRef } from "./model";
 import type { SecuredWebStackArgs } from "./types";
-import { DeployValues, PayloadPart, RenderContext, mergeParts } from "./payloads/part";
+import * as crypto from "crypto";
+import { DeployValues, PayloadPart, RenderContext, file, mergeParts, toolkitParameter } from "./payloads/part";
 import { basePart } from "./payloads/base";
 import { balancerPart } from "./payloads/balancer";
 import { webPart } from "./payloads/web";
@@ -21,11 +22,40 @@ const ROLE_PARTS: { [r in Role]: (ctx: RenderContext) => PayloadPart } = {
 // Database before app: the app's first start finds its user and schema in place.
 const ROLE_ORDER: Role[] = [Role.Database, Role.App, Role.Web, Role.Balancer];
 
+/** A file sws-fetch installs at boot from SSM Parameter Store. */
+export interface FetchedFile {
+    parameter: string;
+    path: string;
+    /** Group that may read it where the group exists (secrets: else root-only). */
+    group: string;
+    permissions: string;
+    /** Toolkit files: content and its SHA-256 (the user data carries the hash). Secrets: absent. */
+    content?: string;
+    sha256?: string;
+}
+
+/** What sws-fetch installs on a server: its secrets, then the toolkit files its roles use. */
+export function fetchedFiles(model: Model, server: ServerModel, part: PayloadPart): FetchedFile[] {
+    const prefix = `/${model.name}/${model.environment}`;
+    return [
+        ...model.secrets.filter((s) => s.servers.includes(server.name))
+            .map((s) => ({ parameter: s.parameter, path: s.path, group: s.group, permissions: s.group === "root" ? "0600" : "0640" })),
+        ...part.files.filter((f) => f.fetch).map((f) => ({
+            parameter: toolkitParameter(prefix, f.path), path: f.path, group: "root", permissions: f.permissions,
+            content: f.content, sha256: crypto.createHash("sha256").update(f.content, "utf8").digest("hex"),
+        })),
+    ];
+}
+
 /** One server's payload: only its own roles, plus what every server gets. */
 export function renderServerPart(model: Model, server: ServerModel, deploy: DeployValues): PayloadPart {
     const ctx: RenderContext = { model, server, deploy };
     const roles = ROLE_ORDER.filter((r) => server.roles.includes(r));
-    return mergeParts([basePart(ctx), ...roles.map((r) => ROLE_PARTS[r](ctx)), collectorPart(ctx)]);
+    const part = mergeParts([basePart(ctx), ...roles.map((r) => ROLE_PARTS[r](ctx)), collectorPart(ctx)]);
+    // Names, paths and hashes only: secret values and toolkit contents stay in SSM until boot.
+    const list = fetchedFiles(model, server, part).map((f) => `${f.parameter} ${f.path} ${f.group} ${f.permissions} ${f.sha256 ?? "-"}`);
+    part.files.push(file("/etc/sws/fetch.list", list.join("\n") + "\n"));
+    return part;
 }
 
 export function renderServerUserData(model: Model, server: ServerModel, deploy: DeployValues): string {
@@ -40,6 +70,8 @@ export interface RenderedServer {
     userData: string;
     /** The host firewall this server loads (also inside userData as /etc/nftables.conf). */
     nftables: string;
+    /** What sws-fetch installs at boot from SSM (the lab writes these itself: no SSM there). */
+    fetched: FetchedFile[];
 }
 
 export interface RenderedStack {
@@ -55,10 +87,14 @@ export function renderStack(args: SecuredWebStackArgs, deploy: DeployValues = { 
     return {
         model,
         secrets: model.secrets,
-        servers: model.servers.map((s) => ({
-            name: s.name, roles: s.roles, privateIp: s.privateIp,
-            userData: renderServerUserData(model, s, deploy),
-            nftables: renderNftables(model, s.name),
-        })),
+        servers: model.servers.map((s) => {
+            const part = renderServerPart(model, s, deploy);
+            return {
+                name: s.name, roles: s.roles, privateIp: s.privateIp,
+                userData: renderCloudConfig(model, s, part),
+                nftables: renderNftables(model, s.name),
+                fetched: fetchedFiles(model, s, part),
+            };
+        }),
     };
 }

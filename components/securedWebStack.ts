@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildModel, Model, Role, serversWith } from "./model";
 import type { SecuredWebStackArgs } from "./types";
 import { TlsMode } from "./types";
-import { renderServerUserData } from "./render";
+import { fetchedFiles, renderServerPart, renderServerUserData } from "./render";
 import { packUserData } from "./payloads/cloudConfig";
 import { createNetwork } from "./aws/network";
 import { createSecurityGroups } from "./aws/firewall";
@@ -67,17 +67,31 @@ export class SecuredWebStack extends pulumi.ComponentResource {
             }, child)));
         }
 
+        // Toolkit files (scripts, the bundled app) live once per stack in SSM: the user data only
+        // carries their hashes. They never depend on deploy-time values, so any region renders them.
+        const toolkit: { [parameter: string]: aws.ssm.Parameter } = {};
+        const toolkitOf = (server: typeof model.servers[number]) =>
+            fetchedFiles(model, server, renderServerPart(model, server, { region: "any" })).filter((f) => f.content !== undefined);
+        for (const server of model.servers) {
+            for (const f of toolkitOf(server)) {
+                toolkit[f.parameter] ??= new aws.ssm.Parameter(`${name}-toolkit${f.path.replace(/[^a-z0-9]+/gi, "-")}`, {
+                    name: f.parameter, type: "String", value: f.content!, tier: "Intelligent-Tiering",
+                    description: `secured-web-stack toolkit file ${f.path} (sha256 ${f.sha256!.slice(0, 12)}…)`, tags,
+                }, child);
+            }
+        }
+
         const ami = lookupAmi(model.os, child);
         const instances: { [server: string]: aws.ec2.Instance } = {};
         for (const server of model.servers) {
-            const own = secrets.filter((s) => s.ref.servers.includes(server.name));
-            const statements: Statement[] = [];
-            if (own.length) statements.push({ Effect: "Allow", Action: ["ssm:GetParameter"], Resource: own.map((s) => s.parameter.arn) });
+            const own = [...secrets.filter((s) => s.ref.servers.includes(server.name)).map((s) => s.parameter),
+                ...toolkitOf(server).map((f) => toolkit[f.parameter])];
+            const statements: Statement[] = [{ Effect: "Allow", Action: ["ssm:GetParameter"], Resource: own.map((p) => p.arn) }];
             if (server.roles.includes(Role.Balancer) && tlsMaterial.acmCertificateArn) {
                 statements.push({ Effect: "Allow", Action: ["acm:ExportCertificate"], Resource: tlsMaterial.acmCertificateArn });
             }
             const policy = pulumi.all([pulumi.output(statements), region, accountId])
-                .apply(([own, r, a]) => [...own, ...collectorPolicyStatements(model, r, a)] as Statement[]);
+                .apply(([mine, r, a]) => [...mine, ...collectorPolicyStatements(model, r, a)] as Statement[]);
             const profile = createInstanceRole(name, server, policy, tags, child);
             const volume = server.roles.includes(Role.Database) ? createDataVolume(name, model, server, network.availabilityZone, tags, child) : undefined;
             const userDataBase64 = pulumi.all([region, volume?.id, tlsMaterial.acmCertificateArn]).apply(([r, vol, arn]) =>
@@ -86,7 +100,7 @@ export class SecuredWebStack extends pulumi.ComponentResource {
                 server, ami, securityGroupId: groups[server.name].id, instanceProfile: profile.name, userDataBase64,
                 subnetId: server.subnet === "public" ? network.publicSubnetId : network.privateSubnetId,
                 // Secrets, routes and (for the balancer) DNS and certificates exist before first boot.
-                dependsOn: [...network.ready, ...secrets.filter((s) => s.ref.servers.includes(server.name)).map((s) => s.parameter),
+                dependsOn: [...network.ready, ...own,
                     ...(server.name === lb.name ? [...dnsRecords, ...tlsMaterial.ready] : [])],
             }, tags, child);
             instances[server.name] = instance;

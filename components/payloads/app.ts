@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Ports, Role, serversWith } from "../model";
-import { PayloadPart, RenderContext, envFile, file, script, unit } from "./part";
+import { PayloadPart, RenderContext, envFile, file, script, toolkit, unit } from "./part";
 
 export const APP_DIR = "/opt/sws-app";
 
@@ -40,13 +40,13 @@ export function appPart(ctx: RenderContext): PayloadPart {
         exec = `/bin/sh -c ${JSON.stringify(`exec ${model.app.startCommand}`)}`;
     } else {
         const source = fs.readFileSync(path.join(__dirname, "..", "..", "app", "server.js"), "utf8");
-        files.push(file(`${APP_DIR}/server.js`, source));
+        files.push(toolkit(`${APP_DIR}/server.js`, source));
         packages.push("nodejs", "node-mysql");
         exec = `/usr/bin/node ${APP_DIR}/server.js`;
     }
     files.push(file("/etc/systemd/system/sws-app.service", unit({
         Unit: [["Description", `Application server for ${model.domain}`],
-            ["After", "network-online.target sws-secrets.service mysql.service mariadb.service"],
+            ["After", "network-online.target sws-fetch.service mysql.service mariadb.service"],
             ["Wants", "network-online.target"]],
         Service: [["Type", "simple"], ["User", "sws-app"], ["Group", "sws-app"],
             ["EnvironmentFile", "/etc/sws/app.env"], ["WorkingDirectory", APP_DIR],

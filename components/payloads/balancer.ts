@@ -87,7 +87,7 @@ export function balancerPart(ctx: RenderContext): PayloadPart {
     const files = [
         file("/etc/haproxy/haproxy.cfg", renderHaproxyCfg(ctx)),
         file("/etc/systemd/system/haproxy.service.d/sws.conf", unit({
-            Unit: [["After", "sws-secrets.service"]],
+            Unit: [["After", "sws-fetch.service"]],
             Service: [["Restart", "always"], ["RestartSec", "1s"], ["LogsDirectory", "haproxy"],
                 ["StandardOutput", "append:/var/log/haproxy/access.log"]],
         })),

@@ -1,12 +1,13 @@
 // What every server gets whatever its roles: identity, secrets from SSM, host firewall, node
 // exporter, unattended security upgrades, log rotation.
 import { Ports } from "../model";
-import { PayloadPart, RenderContext, envFile, file, script, unit } from "./part";
+import * as fs from "fs";
+import * as path from "path";
+import { PayloadPart, RenderContext, envFile, file, unit } from "./part";
 import { firewallPart } from "./firewall";
 
 export function basePart(ctx: RenderContext): PayloadPart {
     const { model, server } = ctx;
-    const secrets = model.secrets.filter((s) => s.servers.includes(server.name));
     const files = [
         file("/etc/sws/sws.env", envFile({
             AWS_REGION: ctx.deploy.region,
@@ -16,13 +17,12 @@ export function basePart(ctx: RenderContext): PayloadPart {
             SWS_ROLES: server.roles.join(","),
             SWS_DOMAIN: model.domain,
         })),
-        // Names and paths only: the values stay in SSM until boot.
-        file("/etc/sws/secrets.list", secrets.map((s) => `${s.parameter} ${s.path} ${s.group}`).join("\n") + "\n"),
-        script("sws-fetch-secrets"),
-        file("/etc/systemd/system/sws-secrets.service", unit({
-            Unit: [["Description", "Fetch this server's secrets from SSM Parameter Store (tmpfs, every boot)"],
+        // The fetcher itself rides in the user data; what it fetches is listed in /etc/sws/fetch.list (render.ts).
+        file("/usr/local/sbin/sws-fetch", fs.readFileSync(path.join(__dirname, "scripts", "sws-fetch"), "utf8"), "0755"),
+        file("/etc/systemd/system/sws-fetch.service", unit({
+            Unit: [["Description", "Fetch this server's secrets and toolkit files from SSM Parameter Store (every boot)"],
                 ["Wants", "network-online.target"], ["After", "network-online.target"]],
-            Service: [["Type", "oneshot"], ["RemainAfterExit", "yes"], ["ExecStart", "/usr/local/sbin/sws-fetch-secrets"]],
+            Service: [["Type", "oneshot"], ["RemainAfterExit", "yes"], ["ExecStart", "/usr/local/sbin/sws-fetch"]],
             Install: [["WantedBy", "multi-user.target"]],
         })),
         file("/etc/default/prometheus-node-exporter", envFile({
@@ -41,8 +41,8 @@ export function basePart(ctx: RenderContext): PayloadPart {
         runcmd: [
             ["systemctl", "daemon-reload"],
             // Enabled for later boots (/run is tmpfs); the first boot runs the fetch right here.
-            ["systemctl", "enable", "sws-secrets.service"],
-            ["/usr/local/sbin/sws-fetch-secrets"],
+            ["systemctl", "enable", "sws-fetch.service"],
+            ["/usr/local/sbin/sws-fetch"],
             ["systemctl", "enable", "--now", "prometheus-node-exporter.service"],
         ],
     };

@@ -15,7 +15,8 @@ export function renderCloudConfig(model: Model, server: ServerModel, part: Paylo
         }))],
         package_update: true,
         packages: part.packages,
-        write_files: part.files.map((f) => ({
+        // Toolkit files are fetched at boot (PayloadFile.fetch), not carried here.
+        write_files: part.files.filter((f) => !f.fetch).map((f) => ({
             path: f.path, permissions: f.permissions, owner: f.owner, ...(f.defer ? { defer: true } : {}), content: f.content,
         })),
         runcmd: part.runcmd,

@@ -61,7 +61,7 @@ export function databasePart(ctx: RenderContext): PayloadPart {
         script("sws-db-init"),
         file("/etc/systemd/system/sws-db-init.service", unit({
             Unit: [["Description", "Mount the data volume, start the database, apply users"],
-                ["After", "sws-secrets.service"], ["Requires", "sws-secrets.service"]],
+                ["After", "sws-fetch.service"], ["Requires", "sws-fetch.service"]],
             Service: [["Type", "oneshot"], ["RemainAfterExit", "yes"], ["ExecStart", "/usr/local/sbin/sws-db-init"]],
             Install: [["WantedBy", "multi-user.target"]],
         })),

@@ -12,6 +12,13 @@ export interface PayloadFile {
     owner: string;
     /** Write after packages are installed (users such as "prometheus" exist only then). */
     defer?: boolean;
+    /**
+     * Toolkit file: identical for every stack of this package version, so it is not carried in
+     * the user data (capped at 16 KiB by EC2, 8 KiB gzipped by our budget) but stored once in
+     * SSM Parameter Store and fetched at boot by sws-fetch-secrets, checked against its SHA-256
+     * that the user data does carry.
+     */
+    fetch?: boolean;
 }
 
 export interface PayloadPart {
@@ -44,16 +51,19 @@ export function file(p: string, content: string, permissions = "0644", owner = "
     return { path: p, content, permissions, owner, ...(defer ? { defer } : {}) };
 }
 
-/**
- * A boot script shipped with the package (components/payloads/scripts), installed under
- * /usr/local/sbin. Full-line comments and blank lines are dropped on the way: user data is capped
- * at 16 KiB by EC2 and at 8 KiB gzipped by our own budget; the commented source is in the repo.
- */
+/** A boot script shipped with the package (components/payloads/scripts), fetched at boot into /usr/local/sbin. */
 export function script(name: string): PayloadFile {
-    const source = fs.readFileSync(path.join(__dirname, "scripts", name), "utf8");
-    const [shebang, ...rest] = source.split("\n");
-    const body = rest.filter((l) => l.trim() !== "" && !/^\s*#/.test(l));
-    return file(`/usr/local/sbin/${name}`, [shebang, ...body].join("\n") + "\n", "0755");
+    return toolkit(`/usr/local/sbin/${name}`, fs.readFileSync(path.join(__dirname, "scripts", name), "utf8"), "0755");
+}
+
+/** A toolkit file (see PayloadFile.fetch). */
+export function toolkit(p: string, content: string, permissions = "0644"): PayloadFile {
+    return { path: p, content, permissions, owner: "root:root", fetch: true };
+}
+
+/** SSM parameter that holds a toolkit file, shared by every server of a stack. */
+export function toolkitParameter(prefix: string, p: string): string {
+    return `${prefix}/toolkit${p}`;
 }
 
 /** A systemd unit or drop-in written from an object of sections, in a fixed key order. */

@@ -22,11 +22,11 @@ export function installMocks(project = "secured-web-stack", stack = "dev", confi
     pulumi.runtime.setMocks({
         newResource(args: pulumi.runtime.MockResourceArgs) {
             const state: any = { ...args.inputs };
-            const id = `${args.name}-id`;
+            let id = `${args.name}-id`;
             switch (args.type) {
                 case "aws:ec2/eip:Eip": state.publicIp = "203.0.113.10"; state.allocationId = `eipalloc-${++n}`; break;
                 case "aws:ssm/parameter:Parameter": state.arn = `arn:aws:ssm:us-east-1:123456789012:parameter${args.inputs.name}`; break;
-                case "aws:ebs/volume:Volume": return { id: "vol-0123456789abcdef0", state };
+                case "aws:ebs/volume:Volume": id = "vol-0123456789abcdef0"; break;
                 case "random:index/randomPassword:RandomPassword": state.result = `${MOCK_SECRET_PREFIX}${++n}`; break;
                 case "tls:index/privateKey:PrivateKey": state.privateKeyPem = MOCK_PRIVATE_KEY; state.publicKeyPem = "-----BEGIN PUBLIC KEY-----\nMOCK\n-----END PUBLIC KEY-----\n"; break;
                 case "tls:index/selfSignedCert:SelfSignedCert":
