@@ -136,7 +136,7 @@ export function minimumTlsVersion(sections: Section[], bind: Bind): string | und
         return options[i + 1];
     }
     // The older spelling: `no-sslv3 no-tlsv10 no-tlsv11` leaves TLS 1.2 as the lowest.
-    const disabled = new Set(options.filter((o) => o.startsWith("no-")).map((o) => o.slice(3).toLowerCase()));
+    const disabled = new Set(options.filter((o) => /^no-(sslv3|tlsv1\d)$/i.test(o)).map((o) => o.slice(3).toLowerCase()));
     if (disabled.size === 0) {
         return undefined;
     }
