@@ -14,9 +14,9 @@ import { helpers, HELPER_LOGS, startHelper, stopHelpers } from "./helpers";
 import { CONFIG_FILE, LabConfig, labHosts, LabState, loadConfig, readState, render, STATE_FILE, statusJson, supervisorDump, writeState } from "./lab";
 import { createNetwork, destroyNetwork, existingNetns } from "./net";
 import { bootServer, secretValues } from "./payload";
-import { createRoot, destroyRoot, listRoots, rootPaths } from "./root";
+import { createRoot, destroyRoot, listRoots, rootPaths, writeInRoot } from "./root";
 import { startSink } from "./sink";
-import { COLLECTOR_UNIT, supervisorPidsFile, supervisorSocket } from "./supervisor";
+import { COLLECTOR_UNIT, HARD_NOFILE, supervisorPidsFile, supervisorSocket } from "./supervisor";
 import {
   alive, fmtSecs, inNetns, isMounted, LAB_DIR, log, mkdirp, netnsName, NS_DIR, readJson, REPO_DIR, run, setQuiet, signal, sleep,
   STATE, step, waitFor,
@@ -188,10 +188,25 @@ async function up(): Promise<number> {
     for (const s of servers) await waitFor(`supervisor of ${s.name}`, () => canConnect(supervisorSocket(s.name)), 30000, 100);
   });
 
-  const values = secretValues(rendered.secrets);
+  // Machine adaptation: HAProxy needs ~2 fds per connection of `maxconn`; on EC2 systemd grants
+  // 524288, but this machine caps every process at its hard RLIMIT_NOFILE and lacks
+  // CAP_SYS_RESOURCE. HAProxy's own `-n` ("for systems where resource limits are too low") goes into a
+  // runtime drop-in (/run, not the payload), and the lab says so.
+  for (const s of servers) {
+    const m = /\n\s+maxconn (\d+)/.exec(/path: \/etc\/haproxy\/haproxy\.cfg[\s\S]*?content: \|[\s\S]*?\n {2}- path:/.exec(s.userData)?.[0] ?? "");
+    if (!m) continue;
+    const need = 2 * Number(m[1]) + 100;
+    if (need <= HARD_NOFILE) continue;
+    const n = Math.floor((HARD_NOFILE - 200) / 2);
+    writeInRoot(s.name, "/run/systemd/system/haproxy.service.d/zz-sws-lab-nofile.conf",
+      `# sws-lab: this machine's hard RLIMIT_NOFILE is ${HARD_NOFILE}; maxconn ${m[1]} needs ~${need}.\n[Service]\nEnvironment="EXTRAOPTS=-S /run/haproxy-master.sock -n ${n}"\n`, "0644", "root:root");
+    notes.push(`machine limit: hard RLIMIT_NOFILE is ${HARD_NOFILE} here (no CAP_SYS_RESOURCE), HAProxy's maxconn ${m[1]} needs ~${need} fds: the lab starts it with \`-n ${n}\` through a runtime drop-in (/run/systemd/system/haproxy.service.d/zz-sws-lab-nofile.conf on ${s.name}); the payload is unchanged`);
+    log(`    note: ${notes[notes.length - 1]}`);
+  }
+  const values = secretValues(rendered.secrets.map((s) => s.parameter));
   let bootOk = true;
   await step("boot every server from its payload (cloud-init write_files, users, runcmd), in parallel", async () => {
-    const reports = await Promise.all(servers.map((s) => bootServer(s.name, s.userData, rendered.secrets, values, (m) => log(m))));
+    const reports = await Promise.all(servers.map((s) => bootServer(s.name, s.userData, s.fetched, values, (m) => log(m))));
     for (const r of reports) {
       if (!r.ok) {
         bootOk = false;

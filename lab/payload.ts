@@ -14,7 +14,8 @@ import * as YAML from "yaml";
 import { enterArgs, inRoot, ROOT_ENV, rootPaths, writeInRoot } from "./root";
 import { readJson, STATE, writeJson } from "./util";
 
-export const FETCH_SECRETS = "/usr/local/sbin/sws-fetch-secrets";
+/** The boot step that reads SSM Parameter Store (sws-fetch; formerly sws-fetch-secrets). */
+export const FETCH_STEP = /\/sws-fetch(-secrets)?$/;
 
 export interface CloudConfig {
   hostname?: string;
@@ -29,22 +30,24 @@ export function parseCloudConfig(userData: string): CloudConfig {
   return YAML.parse(userData.slice("#cloud-config\n".length)) as CloudConfig;
 }
 
-export interface SecretSpec {
-  name: string;
+/** What components/render.ts says sws-fetch installs (RenderedServer.fetched). */
+export interface FetchedSpec {
   parameter: string;
   path: string;
   group: string;
-  servers: string[];
+  permissions: string;
+  content?: string;
+  sha256?: string;
 }
 
-/** Lab-generated secret values, kept in the state directory so a second `up` reuses them. */
-export function secretValues(secrets: SecretSpec[]): Record<string, string> {
+/** Lab-generated secret values (by SSM parameter), kept in the state directory so a second `up` reuses them. */
+export function secretValues(parameters: string[]): Record<string, string> {
   const file = path.join(STATE, "secrets.json");
   const vals = readJson<Record<string, string>>(file, {});
   let changed = false;
-  for (const s of secrets) {
-    if (!vals[s.name]) {
-      vals[s.name] = crypto.randomBytes(18).toString("base64url");
+  for (const p of parameters) {
+    if (!vals[p]) {
+      vals[p] = crypto.randomBytes(18).toString("base64url");
       changed = true;
     }
   }
@@ -88,7 +91,7 @@ export interface BootReport {
 
 /** Apply one server's #cloud-config inside its root and run its boot steps. */
 export async function bootServer(
-  server: string, userData: string, secrets: SecretSpec[], values: Record<string, string>, progress: (m: string) => void,
+  server: string, userData: string, fetched: FetchedSpec[], values: Record<string, string>, progress: (m: string) => void,
 ): Promise<BootReport> {
   const cc = parseCloudConfig(userData);
   const p = rootPaths(server);
@@ -132,12 +135,8 @@ export async function bootServer(
   for (const stepArgv of cc.runcmd ?? []) {
     const argv = typeof stepArgv === "string" ? ["/bin/sh", "-c", stepArgv] : stepArgv.map(String);
     const label = `runcmd: ${argv.join(" ")}`;
-    if (argv[0] === FETCH_SECRETS) {
-      await timed(label, async () => {
-        const mine = secrets.filter((s) => s.servers.includes(server));
-        for (const s of mine) writeSecret(server, s, values[s.name]);
-        return { code: 0, note: `skipped (SSM cannot run here); the lab wrote ${mine.length} secret file(s) as sws-fetch-secrets would: ${mine.map((s) => s.path).join(", ") || "none"}` };
-      });
+    if (FETCH_STEP.test(argv[0])) {
+      await timed(label, async () => emulateFetch(server, fetched, values, log));
       continue;
     }
     // Like cloud-init's runcmd script (no `set -e`), later steps still run after a failure;
@@ -147,12 +146,57 @@ export async function bootServer(
   return report;
 }
 
-/** Write one secret file as sws-fetch-secrets does: 0640 root:<group> when the group exists (not root), else 0600 root. */
-export function writeSecret(server: string, s: SecretSpec, value: string): void {
-  const hasGroup = inRoot(server, ["getent", "group", s.group]).code === 0;
-  const [mode, owner] = hasGroup && s.group !== "root" ? ["0640", `root:${s.group}`] : ["0600", "root:root"];
-  const dir = path.posix.dirname(s.path);
-  const r = inRoot(server, ["/bin/sh", "-c", `mkdir -p "${dir}" && chmod 0711 "${dir}"`]);
-  if (r.code !== 0) throw new Error(r.stderr);
-  writeInRoot(server, s.path, value, mode, owner);
+/**
+ * sws-fetch's install(), applied to the values the lab holds instead of SSM's: for every line of
+ * the payload's own /etc/sws/fetch.list ("<parameter> <path> <group> <mode> <sha256|->"), the
+ * toolkit file's content as rendered (checked against the SHA-256 the user data carries) or a
+ * lab-generated secret; same group/mode/directory rules as the script.
+ */
+const INSTALL_PY = `
+import grp, hashlib, json, os, sys
+for e in json.load(sys.stdin):
+    path, value, group, mode, sha = e["path"], e["value"], e["group"], e["mode"], e["sha"]
+    data = value.encode()
+    if sha != "-" and hashlib.sha256(data).hexdigest() != sha:
+        raise SystemExit(f"{path}: SHA-256 mismatch between the rendered toolkit file and the user data")
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        gid, mode = 0, "0600" if sha == "-" else mode
+    parent = os.path.dirname(path)
+    os.makedirs(parent, exist_ok=True)
+    if parent.startswith("/run/sws/secrets"):
+        os.chmod(parent, 0o711)
+    tmp = path + ".sws-tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chown(tmp, 0, gid)
+    os.chmod(tmp, int(mode, 8))
+    os.replace(tmp, path)
+    print(f"installed {path} ({'toolkit' if sha != '-' else 'secret'}, mode {mode}, group {group if gid else 'root'})")
+`;
+
+async function emulateFetch(server: string, fetched: FetchedSpec[], values: Record<string, string>, log: string): Promise<{ code: number; note?: string }> {
+  const list = inRoot(server, ["cat", "/etc/sws/fetch.list"]);
+  if (list.code !== 0) return { code: 1, note: "no /etc/sws/fetch.list in the payload" };
+  const entries: Array<{ path: string; value: string; group: string; mode: string; sha: string }> = [];
+  let secrets = 0;
+  for (const line of list.stdout.split("\n")) {
+    if (!line.trim() || line.startsWith("#")) continue;
+    const [parameter, p, group, mode, sha] = line.trim().split(/\s+/);
+    const f = fetched.find((x) => x.parameter === parameter);
+    let value: string | undefined;
+    if (sha === "-") {
+      value = values[parameter];
+      secrets++;
+    } else value = f?.content;
+    if (value === undefined) return { code: 1, note: `no value for ${parameter} (not in RenderedServer.fetched)` };
+    entries.push({ path: p, value, group, mode, sha });
+  }
+  const r = await runLogged(["nsenter", ...enterArgs(server), "env", "-i", ...ROOT_ENV, "python3", "-c", INSTALL_PY], log, 30000, JSON.stringify(entries));
+  return {
+    code: r.code,
+    note: `skipped (SSM Parameter Store cannot run here); the lab installed what sws-fetch would have: ${entries.length - secrets} toolkit file(s), ${secrets} secret(s) (values generated by the lab)`,
+  };
 }

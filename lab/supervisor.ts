@@ -36,6 +36,12 @@ const COLLECTOR_PORT = 8888;
 /** The lab scrapes at most this often apart, so that the monitoring check does not wait minutes. */
 const LAB_MAX_SCRAPE_INTERVAL_S = 5;
 
+/** This process's hard RLIMIT_NOFILE: the most any service can get on this machine. */
+export const HARD_NOFILE = (() => {
+  const m = /^Max open files\s+\S+\s+(\S+)/m.exec(fs.readFileSync("/proc/self/limits", "utf8"));
+  return m && m[1] !== "unlimited" ? Number(m[1]) : 1048576;
+})();
+
 type ActiveState = "inactive" | "activating" | "active" | "deactivating" | "failed" | "reloading";
 
 interface UnitState {
@@ -118,13 +124,12 @@ class Supervisor {
     let main: { path: string; text: string } | undefined;
     for (const d of UNIT_DIRS) {
       const p = `${d}/${name}`;
-      let real: string;
+      // (No realpath here: /proc/PID/root is a magic link that realpath would resolve to the host's /.)
       try {
-        real = fs.realpathSync(this.r(p));
+        if (fs.lstatSync(this.r(p)).isSymbolicLink() && fs.readlinkSync(this.r(p)) === "/dev/null") return undefined; // masked
       } catch {
         continue;
       }
-      if (real.endsWith("/dev/null")) return undefined; // masked
       const t = this.readRoot(p);
       if (t !== undefined) {
         main = { path: p, text: t };
@@ -309,7 +314,12 @@ class Supervisor {
     let wd = spec.workingDirectory?.replace(/^-/, "");
     if (wd === "~") wd = env.HOME ?? "/";
     const envArgs = ["env", "-i", ...(wd ? ["-C", wd] : []), ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
-    return [...enter, ...creds, ...envArgs, ...cmd.argv];
+    // systemd's defaults for services: LimitNOFILE=1024:524288 (HAProxy raises its soft limit
+    // itself), capped at this machine's hard limit (no CAP_SYS_RESOURCE here to go beyond it).
+    const cap = (n: string) => String(Math.min(n === "infinity" ? 1048576 : Number(n), HARD_NOFILE));
+    const [soft, hard] = (spec.limitNofile ?? "1024:524288").split(":");
+    const limits = ["prlimit", `--nofile=${cap(soft)}:${cap(hard ?? soft)}`, "--"];
+    return [...enter, ...limits, ...creds, ...envArgs, ...cmd.argv];
   }
 
   /** Open the target of StandardOutput=/StandardError= (inside the root); the journal stand-in otherwise. */

@@ -340,6 +340,7 @@ export interface ServiceSpec {
   /** StandardOutput= / StandardError= ("journal", "null", "append:/path", "file:/path", "truncate:/path", "inherit"). */
   standardOutput?: string;
   standardError?: string;
+  limitNofile?: string;
 }
 
 /** Resolve the [Service] settings of a merged unit. */
@@ -378,6 +379,7 @@ export function serviceSpec(u: MergedUnit): ServiceSpec {
     timeoutStopMs: Math.min(parseTimespan(one("TimeoutStopSec"), 10000), 10000),
     standardOutput: one("StandardOutput"),
     standardError: one("StandardError"),
+    limitNofile: one("LimitNOFILE"),
   };
 }
 
