@@ -108,6 +108,11 @@ export class Stack {
         return this.servers.filter((s) => this.groupsOf(s).some((g) => g.urn === group.urn));
     }
 
+    /** Whether some volume attachment cannot be linked yet (preview: ids unknown, no dependencies recorded). */
+    attachmentsUnresolved(): boolean {
+        return this.ofType(TYPES.volumeAttachment).some((a) => this.unresolved(a, "instanceId") || this.unresolved(a, "volumeId"));
+    }
+
     /** The EBS volumes attached to a server through `aws.ec2.VolumeAttachment`. */
     volumesOf(server: Server): Resource[] {
         return this.ofType(TYPES.volumeAttachment)

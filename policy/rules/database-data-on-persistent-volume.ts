@@ -16,6 +16,9 @@ export const databaseDataOnPersistentVolume: StackValidationPolicy = {
     severity: "high",
     remediationSteps: remediation,
     validateStack: validateIndexedStack((stack, args, report) => {
+        if (stack.attachmentsUnresolved()) {
+            args.notApplicable("volume attachments cannot be linked to instances yet (preview)");
+        }
         for (const server of stack.servers.filter((s) => s.roles.has("database"))) {
             if (stack.volumesOf(server).length > 0) {
                 continue;

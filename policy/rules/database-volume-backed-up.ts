@@ -55,6 +55,9 @@ export const databaseVolumeBackedUp: StackValidationPolicy = {
     configSchema,
     remediationSteps: remediation,
     validateStack: validateIndexedStack((stack, args, report) => {
+        if (stack.attachmentsUnresolved()) {
+            args.notApplicable("volume attachments cannot be linked to instances yet (preview)");
+        }
         const { minRetainCount } = configOf<{ minRetainCount: number }>(args, configSchema);
         const policies = stack.ofType(TYPES.lifecyclePolicy);
         for (const server of stack.servers.filter((s) => s.roles.has("database"))) {
