@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { execFile } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -123,31 +123,28 @@ describe("payloads: size", () => {
 
 describe("payloads: cloud-init schema", function () {
     this.timeout(120000);
-    it("user data of every OS × layout × TLS mode × sink passes `cloud-init schema --config-file`", async () => {
+    it("user data of every OS × layout × TLS mode × sink passes cloud-init's schema (as `cloud-init schema --config-file`)", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sws-ud-"));
-        // One document per distinct shape: each OS, layout, TLS mode and sink appears, and each role.
         const jobs: { what: string; file: string }[] = [];
-        // combinations() nests os > layout > tls > sink > extra (4 sinks × 3 extras per TLS mode):
-        // take one per os/layout/tls, rotating through sinks and extras.
-        const all = combinations();
-        const picked = all.filter((_, i) => i % 12 === ((Math.floor(i / 12) * 5) % 12));
-        for (const [what, args] of picked) {
+        // Every OS × layout × TLS mode × sink (the extras rotate through them); all-in-one servers
+        // differ only in name and address, so one of them stands for the others. ~30 ms a document.
+        const covering = combinations().filter((_, i) => i % 3 === Math.floor(i / 3) % 3);
+        for (const [what, args] of covering) {
             const model = buildModel(args);
-            for (const s of model.servers.slice(0, 3)) {
+            for (const s of model.layout === "all-in-one" ? model.servers.slice(0, 1) : model.servers) {
                 const f = path.join(dir, `${jobs.length}.yaml`);
                 fs.writeFileSync(f, renderServerUserData(model, s, deploy));
                 jobs.push({ what: `${what} ${s.name}`, file: f });
             }
         }
-        const failures: string[] = [];
-        const run = (j: { what: string; file: string }) => new Promise<void>((resolve) =>
-            execFile("cloud-init", ["schema", "--config-file", j.file], (err, stdout, stderr) => {
-                if (err) failures.push(`${j.what}: ${stderr || stdout || err.message}`);
-                resolve();
-            }));
+        let failures: string[] = [];
         try {
-            const queue = [...jobs];
-            await Promise.all([0, 1, 2].map(async () => { for (let j = queue.shift(); j; j = queue.shift()) await run(j); }));
+            execFileSync("/usr/bin/python3", [path.join(__dirname, "helpers", "cloudinit-schema.py"), ...jobs.map((j) => j.file)], { encoding: "utf8", stdio: "pipe" });
+        } catch (e: any) {
+            failures = String(e.stdout || e.message).trim().split("\n").filter((l) => l.includes("\t")).map((l) => {
+                const [file, err] = l.split("\t");
+                return `${jobs.find((j) => j.file === file)?.what ?? file}: ${err}`;
+            });
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
