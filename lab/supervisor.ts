@@ -209,7 +209,7 @@ class Supervisor {
       if (s.scrape_timeout) delete s.scrape_timeout;
     }
     const conf = {
-      global: { scrape_interval: `${LAB_MAX_SCRAPE_INTERVAL_S}s`, external_labels: { sws_lab_server: this.server } },
+      global: { scrape_interval: `${LAB_MAX_SCRAPE_INTERVAL_S}s`, external_labels: { sws_lab_server: this.server } }, // which server's collector sent it
       scrape_configs: scrape,
       remote_write: url ? [{ url, queue_config: { batch_send_deadline: "1s", max_backoff: "2s" } }] : [],
     };

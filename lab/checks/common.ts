@@ -1,0 +1,42 @@
+/** What every lab check gets and returns. */
+import * as fs from "fs";
+import type { RenderedStack } from "../../components/render";
+import { LAB_CA } from "../acme";
+import { LabConfig, LabState, loadConfig, readState, render } from "../lab";
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  /** One line for the summary. */
+  summary: string;
+  /** Human-readable detail lines (printed under the summary). */
+  lines: string[];
+  /** Machine-readable detail (in --json). */
+  details: unknown;
+  ms: number;
+}
+
+export interface CheckContext {
+  cfg: LabConfig;
+  state: LabState;
+  rendered: RenderedStack;
+  client: string;
+}
+
+export function context(): CheckContext {
+  const cfg = loadConfig();
+  const state = readState();
+  if (!state || state.status !== "up") throw new Error("the lab is not up: run `npm run lab -- up` first");
+  const rendered = render(cfg, fs.readFileSync(LAB_CA, "utf8"));
+  return { cfg, state, rendered, client: cfg.lab.client.name };
+}
+
+export async function timedCheck(name: string, fn: () => Promise<Omit<CheckResult, "name" | "ms">>): Promise<CheckResult> {
+  const t0 = Date.now();
+  try {
+    const r = await fn();
+    return { name, ...r, ms: Date.now() - t0 };
+  } catch (e) {
+    return { name, ok: false, summary: `error: ${(e as Error).message.split("\n")[0]}`, lines: [(e as Error).stack ?? String(e)], details: { error: String(e) }, ms: Date.now() - t0 };
+  }
+}
