@@ -1,5 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { configOf } from "../lib/config";
+import { configOf, portListSchema, roleListSchema } from "../lib/config";
 import { cidrContains, isInternalCidr } from "../lib/net";
 import { str } from "../lib/props";
 import { explain } from "../lib/report";
@@ -10,18 +10,8 @@ import { validateIndexedStack } from "../lib/stack";
 
 const configSchema = {
     properties: {
-        databasePorts: {
-            type: "array" as const,
-            items: { type: "integer" as const, minimum: 0, maximum: 65535 },
-            default: [3306],
-            description: "Database ports to guard.",
-        },
-        allowedSourceRoles: {
-            type: "array" as const,
-            items: { type: "string" as const, enum: ["balancer", "web", "app", "database"] },
-            default: ["app", "database"],
-            description: "Server roles that may reach the database ports.",
-        },
+        databasePorts: portListSchema([3306], "Database ports to guard."),
+        allowedSourceRoles: roleListSchema(["app", "database"], "Server roles that may reach the database ports."),
     },
 };
 

@@ -1,7 +1,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { configOf } from "../lib/config";
 import { binds, haproxyOf, hstsMaxAge } from "../lib/haproxy";
-import { explain } from "../lib/report";
+import { reportProblems } from "../lib/report";
 import { payloadOf, validateServer } from "../lib/servers";
 
 const configSchema = {
@@ -40,18 +40,12 @@ export const hstsEnabled: ResourceValidationPolicy = {
             }
             return maxAge < minMaxAgeSeconds ? [`frontend ${f.name} sets max-age=${maxAge} (< ${minMaxAgeSeconds})`] : [];
         });
-        if (problems.length === 0) {
-            return;
-        }
-        report(
-            explain({
-                found: problems.join("; "),
-                on: [server.name],
-                why:
-                    "without HSTS a browser's first request (or any http:// link) goes out in plain text and can be " +
-                    "intercepted and kept on HTTP by an attacker on the network (SSL stripping).",
-                fix: remediation,
-            }),
-        );
+        reportProblems(report, problems, {
+            on: [server.name],
+            why:
+                "without HSTS a browser's first request (or any http:// link) goes out in plain text and can be " +
+                "intercepted and kept on HTTP by an attacker on the network (SSL stripping).",
+            fix: remediation,
+        });
     }),
 };

@@ -1,7 +1,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { configOf } from "../lib/config";
 import { isUnknown, list, record, str } from "../lib/props";
-import { explain } from "../lib/report";
+import { reportProblems } from "../lib/report";
 import { TYPES, validateTypes } from "../lib/resources";
 
 const configSchema = {
@@ -64,19 +64,13 @@ export const iamNoWildcardAdmin: ResourceValidationPolicy = {
                 (a): a is string => typeof a === "string" && forbiddenManagedPolicies.includes(a),
             );
             problems.push(...arns.map((a) => `attaches ${a}`));
-            if (problems.length === 0) {
-                return;
-            }
-            report(
-                explain({
-                    found: problems.join("; "),
-                    on: [r.name],
-                    why:
-                        "whoever gets this role's credentials (through the metadata service of a compromised server, " +
-                        "for instance) owns the whole AWS account (Checkov CKV_AWS_62/CKV_AWS_1, cdk-nag IAM5).",
-                    fix: remediation,
-                }),
-            );
+            reportProblems(report, problems, {
+                on: [r.name],
+                why:
+                    "whoever gets this role's credentials (through the metadata service of a compromised server, " +
+                    "for instance) owns the whole AWS account (Checkov CKV_AWS_62/CKV_AWS_1, cdk-nag IAM5).",
+                fix: remediation,
+            });
         },
     ),
 };

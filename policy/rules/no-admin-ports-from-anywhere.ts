@@ -1,16 +1,11 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { configOf } from "../lib/config";
+import { configOf, portListSchema } from "../lib/config";
 import { explain } from "../lib/report";
 import { anywhereCidrs, coversPort, describeRule, validateRules } from "../lib/securityGroups";
 
 const configSchema = {
     properties: {
-        adminPorts: {
-            type: "array" as const,
-            items: { type: "integer" as const, minimum: 0, maximum: 65535 },
-            default: [22, 3389],
-            description: "Remote administration ports that must never be open to 0.0.0.0/0 or ::/0.",
-        },
+        adminPorts: portListSchema([22, 3389], "Remote administration ports that must never be open to 0.0.0.0/0 or ::/0."),
     },
 };
 

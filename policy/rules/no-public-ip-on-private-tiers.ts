@@ -1,5 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { configOf } from "../lib/config";
+import { configOf, roleListSchema } from "../lib/config";
 import { explain } from "../lib/report";
 import { TYPES, label } from "../lib/resources";
 import { Server, describeServer, hasRole } from "../lib/servers";
@@ -7,12 +7,7 @@ import { Stack, validateIndexedStack } from "../lib/stack";
 
 const configSchema = {
     properties: {
-        publicRoles: {
-            type: "array" as const,
-            items: { type: "string" as const, enum: ["balancer", "web", "app", "database"] },
-            default: ["balancer"],
-            description: "Server roles that may have a public address.",
-        },
+        publicRoles: roleListSchema(["balancer"], "Server roles that may have a public address."),
     },
 };
 

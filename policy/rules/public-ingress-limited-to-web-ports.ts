@@ -1,16 +1,11 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { configOf } from "../lib/config";
+import { configOf, portListSchema } from "../lib/config";
 import { explain } from "../lib/report";
 import { anywhereCidrs, describeRule, opensOtherPorts, validateRules } from "../lib/securityGroups";
 
 const configSchema = {
     properties: {
-        publicPorts: {
-            type: "array" as const,
-            items: { type: "integer" as const, minimum: 0, maximum: 65535 },
-            default: [80, 443],
-            description: "The only TCP/UDP ports that may be open to 0.0.0.0/0 or ::/0.",
-        },
+        publicPorts: portListSchema([80, 443], "The only TCP/UDP ports that may be open to 0.0.0.0/0 or ::/0."),
     },
 };
 

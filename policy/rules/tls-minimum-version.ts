@@ -2,7 +2,7 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 import { configOf } from "../lib/config";
 import { binds, haproxyOf, minimumTlsVersion, tlsRank } from "../lib/haproxy";
 import { NGINX_CONF, nginxTls } from "../lib/nginx";
-import { explain } from "../lib/report";
+import { reportProblems } from "../lib/report";
 import { payloadOf, validateServer } from "../lib/servers";
 
 const configSchema = {
@@ -52,18 +52,12 @@ export const tlsMinimumVersion: ResourceValidationPolicy = {
                 problems.push(`Nginx ${path} offers ${old.join(", ")}`);
             }
         }
-        if (problems.length === 0) {
-            return;
-        }
-        report(
-            explain({
-                found: problems.join("; "),
-                on: [server.name],
-                why:
-                    `TLS below ${minimumVersion} has known weaknesses (BEAST, POODLE-style downgrades, SHA-1 MACs) and is ` +
-                    "forbidden by PCI DSS; a client can be pushed down to it (Trivy AVD-AWS-0047 for ELB).",
-                fix: remediation,
-            }),
-        );
+        reportProblems(report, problems, {
+            on: [server.name],
+            why:
+                `TLS below ${minimumVersion} has known weaknesses (BEAST, POODLE-style downgrades, SHA-1 MACs) and is ` +
+                "forbidden by PCI DSS; a client can be pushed down to it (Trivy AVD-AWS-0047 for ELB).",
+            fix: remediation,
+        });
     }),
 };

@@ -271,12 +271,8 @@ function tagMap(tags: Record<string, string> = {}): ReadonlyMap<string, string> 
     return new Map(Object.entries(tags));
 }
 
-/** `ResourceValidationArgs` for one resource, as the analyzer server builds them. */
-export function resourceArgs(
-    resource: PackResource,
-    configProperties: Record<string, unknown> = {},
-    opts: RunOptions = {},
-): ResourceValidationArgs {
+/** What the analyzer gives every resource: type, props behind the proxy, URN, name, options, isType/asType. */
+function analyzerResource(resource: PackResource) {
     const props = engineProps(resource);
     return {
         type: resource.type,
@@ -284,9 +280,20 @@ export function resourceArgs(
         urn: urnFor(resource),
         name: resource.name,
         opts: options(resource),
-        stackTags: tagMap(opts.stackTags),
         isType: (resourceClass: any) => isTypeOf(resource.type, resourceClass),
         asType: ((resourceClass: any) => (isTypeOf(resource.type, resourceClass) ? props : undefined)) as any,
+    };
+}
+
+/** `ResourceValidationArgs` for one resource, as the analyzer server builds them. */
+export function resourceArgs(
+    resource: PackResource,
+    configProperties: Record<string, unknown> = {},
+    opts: RunOptions = {},
+): ResourceValidationArgs {
+    return {
+        ...analyzerResource(resource),
+        stackTags: tagMap(opts.stackTags),
         getConfig: getConfigFun(configProperties),
         notApplicable: throwNotApplicable,
     };
@@ -298,20 +305,7 @@ export function stackArgs(
     configProperties: Record<string, unknown> = {},
     opts: RunOptions = {},
 ): StackValidationArgs {
-    const built: PolicyResource[] = resources.map((r) => {
-        const props = engineProps(r);
-        return {
-            type: r.type,
-            props,
-            urn: urnFor(r),
-            name: r.name,
-            opts: options(r),
-            dependencies: [],
-            propertyDependencies: {},
-            isType: (resourceClass: any) => isTypeOf(r.type, resourceClass),
-            asType: ((resourceClass: any) => (isTypeOf(r.type, resourceClass) ? props : undefined)) as any,
-        };
-    });
+    const built: PolicyResource[] = resources.map((r) => ({ ...analyzerResource(r), dependencies: [], propertyDependencies: {} }));
     const byUrn = new Map(built.map((r) => [r.urn, r]));
     const lookup = (urns: string[] = []) => urns.map((u) => byUrn.get(u)).filter((r): r is PolicyResource => r !== undefined);
     resources.forEach((r, i) => {
@@ -386,6 +380,11 @@ async function guarded(
     }
 }
 
+/** A remediation that still finds a violation reports it as mandatory (stack policies cannot remediate). */
+function reportedLevel(level: EnforcementLevel): EnforcementLevel {
+    return level === "remediate" ? "mandatory" : level;
+}
+
 function isStackPolicy(p: ResourceValidationPolicy | StackValidationPolicy): p is StackValidationPolicy {
     return typeof (p as StackValidationPolicy).validateStack === "function";
 }
@@ -402,7 +401,7 @@ export async function validateResource(
     if (enforcementLevel === "disabled" || !policy.validateResource) {
         return out;
     }
-    const level = enforcementLevel === "remediate" ? "mandatory" : enforcementLevel;
+    const level = reportedLevel(enforcementLevel);
     const urn = urnFor(resource);
     const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
     const fastType = validations.length === 1 ? getPulumiType(validations[0]) : undefined;
@@ -430,7 +429,7 @@ export async function validateStack(
     if (enforcementLevel === "disabled") {
         return out;
     }
-    const level = enforcementLevel === "remediate" ? "mandatory" : enforcementLevel;
+    const level = reportedLevel(enforcementLevel);
     await guarded(policy, level, out, undefined, () =>
         policy.validateStack(stackArgs(resources, properties, opts), reporter(policy, level, out)),
     );

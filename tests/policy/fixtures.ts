@@ -5,28 +5,13 @@
 
 import * as zlib from "zlib";
 import { stringify } from "yaml";
+import { TYPES } from "../../policy/lib/resources";
 import { PackResource } from "../helpers/policyHarness";
 
 export type Role = "balancer" | "web" | "app" | "database";
 
-export const T = {
-    instance: "aws:ec2/instance:Instance",
-    securityGroup: "aws:ec2/securityGroup:SecurityGroup",
-    securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
-    ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-    egressRule: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-    volume: "aws:ebs/volume:Volume",
-    volumeAttachment: "aws:ec2/volumeAttachment:VolumeAttachment",
-    subnet: "aws:ec2/subnet:Subnet",
-    eip: "aws:ec2/eip:Eip",
-    role: "aws:iam/role:Role",
-    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-    iamPolicy: "aws:iam/policy:Policy",
-    rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    ssmParameter: "aws:ssm/parameter:Parameter",
-    lifecyclePolicy: "aws:dlm/lifecyclePolicy:LifecyclePolicy",
-    rdsInstance: "aws:rds/instance:Instance",
-} as const;
+/** Resource type tokens (the pack's own list). */
+export const T = TYPES;
 
 // ---- user data ---------------------------------------------------------------------------
 

@@ -125,7 +125,7 @@ describe("network policies", () => {
             assert.match(out.violations[0].detail, /web \[web\] has a public address: Elastic IP web-eip \(Eip\)/);
             const subnet = replace(secureStack(), "app", instance("app", { roles: ["app", "database"], props: { subnetId: "subnet-public", associatePublicIpAddress: undefined } }));
             assert.match((await findings("no-public-ip-on-private-tiers", subnet))[0], /subnet public maps public IPs on launch/);
-            const eipAssociation = [...secureStack(), resource("aws:ec2/eipAssociation:EipAssociation", "app-eip", "eipassoc-1", { instanceId: "i-app", allocationId: "eipalloc-x" })];
+            const eipAssociation = [...secureStack(), resource(T.eipAssociation, "app-eip", "eipassoc-1", { instanceId: "i-app", allocationId: "eipalloc-x" })];
             assert.strictEqual((await findings("no-public-ip-on-private-tiers", eipAssociation)).length, 1);
         });
 
