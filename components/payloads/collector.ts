@@ -162,7 +162,6 @@ export function renderCollectorConfig(ctx: RenderContext): string {
             endpoint: m.remoteWriteUrl,
             // Labels come from the scrape targets (host, roles, environment, stack, job, instance).
             resource_to_telemetry_conversion: { enabled: false },
-            target_info: { enabled: false },
             remote_write_queue: { enabled: true, queue_size: 2000, num_consumers: 2 },
             retry_on_failure: { enabled: true, max_elapsed_time: "300s" },
             ...(m.remoteWriteSigV4 ? { auth: { authenticator: "sigv4auth" } } : {}),
