@@ -17,6 +17,11 @@ Promise.all([
     run("unit tests (mocha)", bin("mocha"), process.argv.slice(2)),
 ]).then((results) => {
     for (const r of results) process.stdout.write(`\n=== ${r.label}: ${r.code === 0 ? "ok" : `FAILED (exit ${r.code})`}\n${r.out}`);
-    console.log(`\nnpm test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const mocha = results[1].out;
+    const count = (re) => Number((re.exec(mocha) || [0, 0])[1]);
+    const passed = count(/(\d+) passing/) + (results[0].code === 0 ? 1 : 0);
+    const failed = count(/(\d+) failing/) + (results[0].code === 0 ? 0 : 1);
+    console.log(`\nnpm test: ${((Date.now() - started) / 1000).toFixed(1)} s (the type check counts as one test)`);
+    console.log(`${passed} passed, ${failed} failed`);
     process.exit(results.some((r) => r.code !== 0) ? 1 : 0);
 });

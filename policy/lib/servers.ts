@@ -3,7 +3,7 @@
 import { ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
 import { tagsOf } from "./props";
 import { Check, Resource, TYPES, validateTypes } from "./resources";
-import { Payload, Role, UserData, readUserData, rolesOfTag } from "./userData";
+import { Payload, Role, UserData, parseDocument, readUserData, rolesOfTag } from "./userData";
 
 export interface Server extends Resource {
     tags: Record<string, string>;
@@ -46,7 +46,7 @@ export function payloadOf(server: Server, args: Pick<ResourceValidationArgs, "no
     if (server.userData.state === "unknown") {
         args.notApplicable("the user data is not known yet (preview); checked on update");
     }
-    return server.payload ?? { format: "other", text: "", size: 0, packages: [], files: new Map(), runcmd: [], roles: new Set() };
+    return server.payload ?? parseDocument("");
 }
 
 /** Skips a role-specific check on servers that play none of `roles`. */

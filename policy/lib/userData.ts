@@ -57,7 +57,7 @@ function looksLikeBase64(text: string): boolean {
         return false;
     }
     const bytes = Buffer.from(compact, "base64");
-    return isGzip(bytes) || bytes.subarray(0, 2).toString("latin1") === "#!" || bytes[0] === 0x23;
+    return isGzip(bytes) || bytes[0] === 0x23; // gzip, or a "#cloud-config" / "#!" document
 }
 
 function isGzip(bytes: Buffer): boolean {

@@ -1,5 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { HAPROXY_CFG, backendServers, parseHaproxy, terminatesTls } from "../lib/haproxy";
+import { backendServers, haproxyOf, terminatesTls } from "../lib/haproxy";
 import { isLoopback } from "../lib/net";
 import { explain } from "../lib/report";
 import { label } from "../lib/resources";
@@ -19,11 +19,11 @@ export const tlsTerminatedAtBalancer: StackValidationPolicy = {
     remediationSteps: remediation,
     validateStack: validateIndexedStack((stack, args, report) => {
         for (const lb of stack.servers) {
-            const cfg = lb.payload?.files.get(HAPROXY_CFG);
-            if (cfg === undefined || !terminatesTls(parseHaproxy(cfg))) {
+            const sections = haproxyOf(lb.payload);
+            if (!sections || !terminatesTls(sections)) {
                 continue;
             }
-            const remote = backendServers(parseHaproxy(cfg)).filter((s) => !isLoopback(s.host));
+            const remote = backendServers(sections).filter((s) => !isLoopback(s.host));
             const plain = remote.filter((s) => !s.tls);
             const unverified = remote.filter((s) => s.tls && !s.verified);
             if (plain.length + unverified.length === 0) {
