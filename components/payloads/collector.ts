@@ -70,7 +70,7 @@ export function ampRegion(url: string | undefined): string | undefined {
     return m ? m[1] : undefined;
 }
 
-interface MetricDeclaration {
+export interface MetricDeclaration {
     dimensions: string[][];
     metric_name_selectors: string[];
     label_matchers?: { label_names: string[]; regex: string; separator?: string }[];
@@ -253,7 +253,7 @@ export function collectorPart(ctx: RenderContext): PayloadPart {
         users: ["sws-collector"],
         files: [
             file("/etc/sws/collector.yaml", renderCollectorConfig(ctx)),
-            file("/etc/sws/collector.env", envFile({ COLLECTOR_VERSION: pinned.version, COLLECTOR_URL: artifact.url, COLLECTOR_SHA256: artifact.sha256 })),
+            file("/etc/sws/collector.env", envFile({ COLLECTOR_VERSION: pinned.version, COLLECTOR_ARCH: "amd64", COLLECTOR_URL: artifact.url, COLLECTOR_SHA256: artifact.sha256 })),
             script("sws-install-collector"),
             file("/etc/systemd/system/sws-collector.service", unit({
                 Unit: [["Description", `Monitoring collector (OpenTelemetry Collector ${pinned.version}) → ${ctx.model.monitoring.sink}`],
