@@ -5,7 +5,9 @@
  * expected to open exactly when the destination admits it (an inbound flow) and the source's own
  * firewall lets it out (an outbound flow; the client has no firewall).
  */
+import * as fs from "fs";
 import * as path from "path";
+import { rootPaths } from "../root";
 import type { Flow } from "../../components/flows";
 import { LAB_DIR, netnsPath, run } from "../util";
 import { CheckContext, CheckResult, timedCheck } from "./common";
@@ -60,6 +62,20 @@ export function firewallCheck(ctx: CheckContext): Promise<CheckResult> {
     const flowPorts = flows.filter((f) => f.protocol === "tcp" && f.to.kind === "server").map((f) => f.port);
     const ports = [...new Set([22, 80, 443, 3306, 8080, appPort, 9100, 9113, 9104, 8405, 8090, 8888, ...flowPorts])].sort((a, b) => a - b);
 
+    // Each server runs the ruleset rendered from the flows: its payload's /etc/nftables.conf, loaded.
+    const loaded: string[] = [];
+    let rulesetsOk = true;
+    for (const s of rendered.servers) {
+      const onDisk = fs.readFileSync(path.join(rootPaths(s.name).merged, "etc/nftables.conf"), "utf8");
+      const same = onDisk === s.nftables;
+      const live = run("nsenter", [`--net=${netnsPath(s.name)}`, "--", "nft", "-a", "list", "ruleset"]);
+      const rules = (live.stdout.match(/ accept comment "/g) ?? []).length;
+      const expectedRules = (s.nftables.match(/ accept comment "/g) ?? []).length;
+      const ok = same && live.code === 0 && rules === expectedRules && /policy drop/.test(live.stdout);
+      rulesetsOk &&= ok;
+      loaded.push(`${ok ? "✓" : "✗"} ${s.name}: /etc/nftables.conf ${same ? "is" : "is NOT"} the ruleset rendered from the flows; loaded in its namespace with ${rules}/${expectedRules} flow rules, default policy drop`);
+    }
+
     const probes: Probe[] = [];
     for (const src of [client, ...servers]) {
       const targets: Array<{ ip: string; port: number; to: Host }> = [];
@@ -82,7 +98,7 @@ export function firewallCheck(ctx: CheckContext): Promise<CheckResult> {
     }
 
     // The matrix: one row per (from → to), one column per port.
-    const lines: string[] = [];
+    const lines: string[] = [...loaded];
     const rows = [...new Set(probes.map((p) => `${p.from} → ${p.to}`))];
     const allPorts = [...new Set(probes.map((p) => p.port))].sort((a, b) => a - b);
     const w = Math.max(...rows.map((r) => r.length)) + 1;
@@ -111,7 +127,7 @@ export function firewallCheck(ctx: CheckContext): Promise<CheckResult> {
     lines.push(`counts: ${counts.probes} probes; allowed flows open ${counts.open}/${counts.expectedOpen}; other ports closed ${counts.closed}/${counts.expectedClosed}; mismatches ${counts.mismatches}`);
     for (const b of bad) lines.push(`✗ ${b.from} → ${b.to}:${b.port}: expected ${b.expected}, got ${b.state}${b.flows.length ? ` (flows ${b.flows.join(", ")})` : ""}`);
     return {
-      ok: bad.length === 0 && expOpen.length > 0,
+      ok: bad.length === 0 && expOpen.length > 0 && rulesetsOk,
       summary: `allowed flows open ${counts.open}/${counts.expectedOpen}, other probes closed ${counts.closed}/${counts.expectedClosed}`,
       lines,
       details: { counts, probes },
