@@ -13,7 +13,7 @@ import { CA_BUNDLE, ensureCa, fetchAcmeRoots, LAB_CA, startAcme } from "./acme";
 import { helpers, HELPER_LOGS, startHelper, stopHelpers } from "./helpers";
 import { CONFIG_FILE, LabConfig, labHosts, LabState, loadConfig, readState, render, STATE_FILE, statusJson, supervisorDump, writeState } from "./lab";
 import { createNetwork, destroyNetwork, existingNetns } from "./net";
-import { bootServer, secretValues } from "./payload";
+import { bootServer, parseCloudConfig, secretValues } from "./payload";
 import { createRoot, destroyRoot, listRoots, rootPaths, writeInRoot } from "./root";
 import { startSink } from "./sink";
 import { COLLECTOR_UNIT, HARD_NOFILE, supervisorPidsFile, supervisorSocket } from "./supervisor";
@@ -153,13 +153,7 @@ async function up(): Promise<number> {
 
   await step("Debian packages (payloads' packages + the lab's tools)", () => {
     const fromPayloads = new Set<string>();
-    for (const s of rendered.servers) {
-      const m = /\npackages:\n((?:\s+- .*\n)+)/.exec(s.userData);
-      for (const l of m?.[1].split("\n") ?? []) {
-        const p = l.replace(/^\s*-\s*/, "").trim();
-        if (p) fromPayloads.add(p);
-      }
-    }
+    for (const s of rendered.servers) for (const p of parseCloudConfig(s.userData).packages ?? []) fromPayloads.add(p);
     notes.push(...ensurePackages([...new Set([...fromPayloads, ...LAB_TOOLS])]));
   });
 
@@ -193,7 +187,8 @@ async function up(): Promise<number> {
   // CAP_SYS_RESOURCE. HAProxy's own `-n` ("for systems where resource limits are too low") goes into a
   // runtime drop-in (/run, not the payload), and the lab says so.
   for (const s of servers) {
-    const m = /\n\s+maxconn (\d+)/.exec(/path: \/etc\/haproxy\/haproxy\.cfg[\s\S]*?content: \|[\s\S]*?\n {2}- path:/.exec(s.userData)?.[0] ?? "");
+    const cfgFile = (parseCloudConfig(s.userData).write_files ?? []).find((f) => f.path === "/etc/haproxy/haproxy.cfg");
+    const m = /^\s*maxconn\s+(\d+)/m.exec(cfgFile?.content ?? "");
     if (!m) continue;
     const need = 2 * Number(m[1]) + 100;
     if (need <= HARD_NOFILE) continue;

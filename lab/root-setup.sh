@@ -4,7 +4,7 @@
 # server's overlay root (already mounted at $1), binds the lab's systemctl stand-in and the
 # server's log directory, then pivot_root()s so the server sees a clean mount table.
 set -eu
-R="$1"; LOGS="$2"; SYSTEMCTL="$3"; HOST="$4"
+R="$1"; LOGS="$2"; SYSTEMCTL="$3"; HOST="$4"; CTL="$5"
 
 mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
 mount -t sysfs -o nosuid,nodev,noexec,ro sysfs "$R/sys"
@@ -27,6 +27,9 @@ ln -s /proc/self/fd/2 "$R/dev/stderr"
 
 mount -t tmpfs -o mode=0755,nosuid,nodev,size=256m tmpfs "$R/run"
 mount -t tmpfs -o mode=1777,nosuid,nodev,size=256m tmpfs "$R/tmp"
+# The supervisor's socket directory (root only): what /run/systemd/private is to systemctl.
+mkdir -p "$R/run/sws-lab-systemd"
+mount --bind "$CTL" "$R/run/sws-lab-systemd"
 mount --bind "$LOGS" "$R/var/log"
 mount --bind "$SYSTEMCTL" "$R/usr/bin/systemctl"
 mount -o remount,bind,ro "$R/usr/bin/systemctl"

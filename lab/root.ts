@@ -82,13 +82,16 @@ export function createRoot(server: string, hostname: string, remove: string[]): 
       if (fs.existsSync(dir)) for (const e of fs.readdirSync(dir)) fs.rmSync(path.join(dir, e), { recursive: true, force: true });
     } else fs.rmSync(target, { recursive: true, force: true });
   }
+  const ctl = path.join(STATE, "run", server);
+  mkdirp(ctl, 0o700);
+  fs.chmodSync(ctl, 0o700);
   if (!isMounted(p.mntNs)) {
     fs.writeFileSync(p.mntNs, "");
     fs.writeFileSync(p.utsNs, "");
     must("nsenter", [
       `--net=${netnsPath(server)}`, "--",
       "unshare", `--mount=${p.mntNs}`, `--uts=${p.utsNs}`, "--propagation", "private", "--",
-      "/bin/sh", path.join(LAB_DIR, "root-setup.sh"), p.merged, p.logs, path.join(LAB_DIR, "systemctl.js"), hostname,
+      "/bin/sh", path.join(LAB_DIR, "root-setup.sh"), p.merged, p.logs, path.join(LAB_DIR, "systemctl.js"), hostname, ctl,
     ]);
   }
   return p;

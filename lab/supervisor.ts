@@ -1,8 +1,8 @@
 /**
  * The lab's stand-in for systemd, one long-running process per server.
  *
- * It runs in the server's network namespace (so the root's `systemctl` reaches it over an
- * abstract unix socket private to that namespace) and starts every service from the unit files
+ * It runs in the server's network namespace, listens on a unix socket that the server's root sees
+ * at /run/sws-lab-systemd/systemd.sock (its `systemctl` stand-in), and starts every service from the unit files
  * found inside the server's root: the distribution unit (/lib/systemd/system), drop-ins
  * (<unit>.d/*.conf) and the payload's own units (/etc/systemd/system). Each daemon runs in the
  * server's mount/UTS namespaces, in its own PID namespace, as the unit's User/Group.
@@ -21,9 +21,12 @@ import {
 import { rootPaths } from "./root";
 import { alive, childrenOf, mkdirp, signal, sleep, STATE } from "./util";
 
-export const SUPERVISOR_ABSTRACT = "\0sws-lab-systemd";
+/** Host directory of a server's supervisor socket (0700 root), bound into the server's root at /run/sws-lab-systemd. */
+export function supervisorDir(server: string): string {
+  return path.join(STATE, "run", server);
+}
 export function supervisorSocket(server: string): string {
-  return path.join(STATE, "run", `${server}.sock`);
+  return path.join(supervisorDir(server), "systemd.sock");
 }
 export function supervisorPidsFile(server: string): string {
   return path.join(STATE, "run", `${server}.pids.json`);
@@ -890,8 +893,10 @@ async function main(): Promise<void> {
     });
     sock.on("error", () => undefined);
   };
-  const abstract = net.createServer(handler);
-  abstract.listen(SUPERVISOR_ABSTRACT);
+  // One socket, in a root-only directory: the CLI reaches it on the host, the server's
+  // `systemctl` stand-in through the bind mount at /run/sws-lab-systemd (so, as with systemd,
+  // only root inside the server can start or stop services).
+  mkdirp(supervisorDir(server), 0o700);
   const file = supervisorSocket(server);
   try {
     fs.unlinkSync(file);
@@ -908,7 +913,6 @@ async function main(): Promise<void> {
     sup.log("stopping every service");
     await sup.stopAll();
     if (sup.anchor?.pid) signal(sup.anchor.pid, "SIGKILL");
-    abstract.close();
     pathServer.close();
     try {
       fs.unlinkSync(file);

@@ -1,11 +1,11 @@
 #!/usr/bin/node
 // The lab's `systemctl` stand-in, bind-mounted over /usr/bin/systemctl inside every server root.
 // There is no systemd in the lab: this forwards the command line to the server's supervisor
-// (lab/supervisor.ts) over an abstract unix socket, which is private to the server's network
-// namespace, and relays its output and exit status.
+// (lab/supervisor.ts) over its unix socket (a root-only directory bound into the server at
+// /run/sws-lab-systemd), and relays its output and exit status.
 "use strict";
 const net = require("net");
-const sock = net.createConnection("\0sws-lab-systemd");
+const sock = net.createConnection("/run/sws-lab-systemd/systemd.sock");
 let buf = "";
 sock.on("connect", () => sock.write(JSON.stringify({ argv: process.argv.slice(2) }) + "\n"));
 sock.on("data", (d) => (buf += d));

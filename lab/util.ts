@@ -19,23 +19,39 @@ export function netnsPath(host: string): string {
 }
 
 let quiet = false;
+/** A step's "• name …" line is open (no newline yet). */
+let openLine = false;
 export function setQuiet(q: boolean): void {
   quiet = q;
 }
 export function log(msg: string): void {
-  if (!quiet) process.stderr.write(msg + "\n");
+  if (quiet) return;
+  if (openLine) {
+    process.stderr.write("\n");
+    openLine = false;
+  }
+  process.stderr.write(msg + "\n");
 }
 
 /** Run one progress step: prints `name … done (1.2 s)` (or the error) and returns its value. */
 export async function step<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
   const t0 = Date.now();
-  if (!quiet) process.stderr.write(`• ${name} … `);
+  if (!quiet) {
+    process.stderr.write(`• ${name} … `);
+    openLine = true;
+  }
+  const end = (word: string) => {
+    if (quiet) return;
+    const secs = `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+    process.stderr.write(openLine ? `${word} (${secs})\n` : `  ${word}: ${name} (${secs})\n`);
+    openLine = false;
+  };
   try {
     const r = await fn();
-    if (!quiet) process.stderr.write(`ok (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+    end("ok");
     return r;
   } catch (e) {
-    if (!quiet) process.stderr.write(`FAILED (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+    end("FAILED");
     throw e;
   }
 }
