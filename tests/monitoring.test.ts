@@ -149,6 +149,49 @@ describe("monitoring: collector configuration", () => {
         }
     });
 
+    it("the CloudWatch filter keeps exactly the series awsemf publishes (the rest would be logged as JSON)", () => {
+        // The OTTL conditions use ==, !=, and, or, parentheses: evaluate them as JavaScript.
+        const js = (cond: string) => new Function("m", "a", `return ${cond
+            .replace(/\bmetric\.name\b|\bname\b/g, "m").replace(/attributes\[/g, "a[").replace(/ and /g, " && ").replace(/ or /g, " || ")};`);
+        const c = collectorOf(renderStack(args(SINKS.cloudwatch)).servers.find((s) => s.name === "lb")!);
+        assert.deepStrictEqual(c.service.pipelines.metrics.processors, ["memory_limiter", "filter/cloudwatch", "batch"]);
+        const f = c.processors["filter/cloudwatch"];
+        assert.strictEqual(f.error_mode, "ignore");
+        const dropMetric = f.metrics.metric.map(js);
+        const dropPoint = f.metrics.datapoint.map(js);
+        const kept = (name: string, labels: { [k: string]: string }) =>
+            !dropMetric.some((d: Function) => d(name, labels)) && !dropPoint.some((d: Function) => d(name, labels));
+        const samples: [string, { [k: string]: string }, boolean][] = [
+            ["haproxy_frontend_http_requests_total", { proxy: "https-in" }, true],
+            ["haproxy_frontend_http_requests_total", { proxy: "metrics" }, false],
+            ["haproxy_frontend_http_requests_total", { proxy: "http-in" }, false],
+            ["haproxy_frontend_http_responses_total", { proxy: "https-in", code: "5xx" }, true],
+            ["haproxy_frontend_http_responses_total", { proxy: "https-in", code: "2xx" }, false],
+            ["haproxy_server_status", { proxy: "web", server: "web", state: "UP" }, true],
+            ["haproxy_server_status", { proxy: "web", server: "web", state: "DOWN" }, false],
+            ["haproxy_backend_active_servers", { proxy: "web" }, true],
+            ["haproxy_backend_http_requests_total", { proxy: "web" }, false],
+            ["node_cpu_seconds_total", { cpu: "0", mode: "user" }, true],
+            ["node_filesystem_avail_bytes", { mountpoint: "/" }, true],
+            ["node_filesystem_avail_bytes", { mountpoint: "/run" }, false],
+            ["node_network_receive_bytes_total", { device: "eth0" }, false],
+            ["sws_tls_certificate_expires_in_seconds", { domain: "www.foobar.com" }, true],
+            ["up", {}, false],
+        ];
+        for (const [name, labels, want] of samples) assert.strictEqual(kept(name, labels), want, `${name} ${JSON.stringify(labels)}`);
+        // Every declared series passes the filter.
+        for (const d of c.exporters.awsemf.metric_declarations) for (const sel of d.metric_name_selectors) {
+            const name = sel.replace(/^\^/, "").replace(/\\z$/, "");
+            const lm = d.label_matchers?.[0];
+            const labels: { [k: string]: string } = {};
+            if (lm) {
+                const values = lm.regex.replace(/^\^/, "").replace(/\\z$/, "").split(";").map((g: string) => g.replace(/^\(|\)$/g, "").split("|")[0]);
+                lm.label_names.forEach((l: string, i: number) => { labels[l] = values[i]; });
+            }
+            assert.ok(kept(name, labels), `${name} ${JSON.stringify(labels)} survives the filter`);
+        }
+    });
+
     it("AMP remote write is signed for the workspace's region", () => {
         const c = collectorOf(renderStack(args(SINKS["prometheus-remote-write"]), { region: "us-east-1" }).servers[0]);
         assert.deepStrictEqual(c.extensions.sigv4auth, { region: "eu-west-1", service: "aps" });

@@ -76,62 +76,81 @@ export interface MetricDeclaration {
     label_matchers?: { label_names: string[]; regex: string; separator?: string }[];
 }
 
-// Go regexps (unanchored): `\z` ends them instead of `$`, which the collector's config expansion owns.
-const exact = (names: string[]) => names.map((n) => `^${n}\\z`);
+/** A group of series published to CloudWatch: names, extra dimensions, and which label values. */
+export interface CloudWatchSeries {
+    names: string[];
+    /** Dimensions beyond stack, environment, host. */
+    dimensions: string[];
+    /** Only series whose labels take one of these values. */
+    where?: { [label: string]: string[] };
+}
 
 /**
- * What the awsemf exporter publishes, and with which dimensions: only these series reach
- * CloudWatch (everything else the exporters expose stays local). Cumulative counters arrive as
- * deltas per scrape (awsemf keeps the previous value per series; the first scrape is dropped), so
- * `Sum` over a period is the count in that period. Several series with the same dimensions (one
- * per CPU and mode, say) become several data points that `Sum` adds up.
+ * What reaches CloudWatch, and with which dimensions; everything else the exporters expose stays
+ * on the server. Cumulative counters arrive as deltas per scrape (awsemf keeps the previous
+ * value per series; the first scrape is dropped), so `Sum` over a period is the count in that
+ * period. Several series with the same dimensions (one per CPU and mode, say) become several data
+ * points that `Sum` adds up.
  */
-export function emfDeclarations(roles: Role[] = Object.values(Role)): MetricDeclaration[] {
-    const base = [...CW_BASE_DIMENSIONS];
+export const CLOUDWATCH_SERIES: CloudWatchSeries[] = [
+    {
+        names: ["nginx_http_requests_total", "node_cpu_seconds_total", "node_memory_MemAvailable_bytes", "node_memory_MemTotal_bytes",
+            "sws_tls_certificate_expires_in_seconds", "sws_tls_certificate_not_after_seconds"],
+        dimensions: [],
+    },
+    { names: ["node_cpu_seconds_total"], dimensions: ["mode"], where: { mode: ["idle"] } },
+    { names: ["node_filesystem_avail_bytes", "node_filesystem_size_bytes"], dimensions: ["mountpoint"], where: { mountpoint: ["/", DATA_MOUNTPOINT] } },
+    { names: ["haproxy_frontend_http_requests_total"], dimensions: ["proxy"], where: { proxy: [HAPROXY_SITE_FRONTEND] } },
+    { names: ["haproxy_frontend_http_responses_total"], dimensions: ["proxy", "code"], where: { proxy: [HAPROXY_SITE_FRONTEND], code: ["5xx"] } },
+    { names: ["haproxy_backend_active_servers", "haproxy_backend_response_time_average_seconds"], dimensions: ["proxy"], where: { proxy: [HAPROXY_WEB_BACKEND] } },
+    { names: ["haproxy_server_status"], dimensions: ["proxy", "server"], where: { proxy: [HAPROXY_WEB_BACKEND], state: ["UP"] } },
+];
+
+/** The CloudWatch series of a server's own sources (keeps the user data small). */
+export function cloudWatchSeries(roles: Role[] = Object.values(Role)): CloudWatchSeries[] {
     const jobs = scrapeJobs(roles).map((j) => j.job);
-    // Only the declarations of this server's own sources (keeps the user data small).
-    const all: MetricDeclaration[] = [
-        {
-            dimensions: [base],
-            metric_name_selectors: exact([
-                "nginx_http_requests_total", "node_cpu_seconds_total", "node_memory_MemAvailable_bytes",
-                "node_memory_MemTotal_bytes", "sws_tls_certificate_expires_in_seconds", "sws_tls_certificate_not_after_seconds",
-            ]),
-        },
-        {
-            dimensions: [[...base, "mode"]],
-            metric_name_selectors: exact(["node_cpu_seconds_total"]),
-            label_matchers: [{ label_names: ["mode"], regex: "^idle\\z" }],
-        },
-        {
-            dimensions: [[...base, "mountpoint"]],
-            metric_name_selectors: exact(["node_filesystem_avail_bytes", "node_filesystem_size_bytes"]),
-            label_matchers: [{ label_names: ["mountpoint"], regex: `^(/|${DATA_MOUNTPOINT})\\z` }],
-        },
-        {
-            dimensions: [[...base, "proxy"]],
-            metric_name_selectors: exact(["haproxy_frontend_http_requests_total"]),
-            label_matchers: [{ label_names: ["proxy"], regex: `^${HAPROXY_SITE_FRONTEND}\\z` }],
-        },
-        {
-            dimensions: [[...base, "proxy", "code"]],
-            metric_name_selectors: exact(["haproxy_frontend_http_responses_total"]),
-            label_matchers: [{ label_names: ["proxy", "code"], regex: `^${HAPROXY_SITE_FRONTEND};5xx\\z` }],
-        },
-        {
-            dimensions: [[...base, "proxy"]],
-            metric_name_selectors: exact(["haproxy_backend_active_servers", "haproxy_backend_response_time_average_seconds"]),
-            label_matchers: [{ label_names: ["proxy"], regex: `^${HAPROXY_WEB_BACKEND}\\z` }],
-        },
-        {
-            dimensions: [[...base, "proxy", "server"]],
-            metric_name_selectors: exact(["haproxy_server_status"]),
-            label_matchers: [{ label_names: ["proxy", "state"], regex: `^${HAPROXY_WEB_BACKEND};UP\\z` }],
-        },
-    ];
-    return all
-        .map((d) => ({ ...d, metric_name_selectors: d.metric_name_selectors.filter((n) => jobs.includes(n.slice(1).split("_")[0]) || (n.startsWith("^sws_") && roles.includes(Role.Balancer))) }))
-        .filter((d) => d.metric_name_selectors.length > 0);
+    const ours = (n: string) => jobs.includes(n.split("_")[0]) || (n.startsWith("sws_") && roles.includes(Role.Balancer));
+    return CLOUDWATCH_SERIES.map((c) => ({ ...c, names: c.names.filter(ours) })).filter((c) => c.names.length > 0);
+}
+
+// Go regexps (unanchored): `\z` ends them instead of `$`, which the collector's config expansion owns.
+const reQuote = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** awsemf metric_declarations for a server's CloudWatch series. */
+export function emfDeclarations(roles: Role[] = Object.values(Role)): MetricDeclaration[] {
+    return cloudWatchSeries(roles).map((c) => ({
+        dimensions: [[...CW_BASE_DIMENSIONS, ...c.dimensions]],
+        metric_name_selectors: c.names.map((n) => `^${n}\\z`),
+        ...(c.where ? {
+            label_matchers: [{
+                label_names: Object.keys(c.where),
+                regex: `^${Object.values(c.where).map((vs) => `(${vs.map(reQuote).join("|")})`).join(";")}\\z`,
+            }],
+        } : {}),
+    }));
+}
+
+const ottl = (v: string) => JSON.stringify(v);
+
+/**
+ * filter processor conditions (OTTL) that drop everything awsemf would not publish. Without them
+ * awsemf still writes every other series into the metrics log group as plain JSON (thousands of
+ * series per scrape from the node and mysqld exporters: log ingestion cost, no metric).
+ */
+export function cloudWatchFilter(roles: Role[]): { metric: string[]; datapoint: string[] } {
+    const series = cloudWatchSeries(roles);
+    const names = [...new Set(series.flatMap((c) => c.names))];
+    // Drop a data point that no group of its metric accepts: in each group, some label has none of its values.
+    const byReject = new Map<string, string[]>();
+    for (const name of names) {
+        const groups = series.filter((c) => c.names.includes(name));
+        if (groups.some((c) => !c.where)) continue; // every series of this metric is published
+        const reject = groups.map((c) => `(${Object.entries(c.where!)
+            .map(([label, values]) => values.map((v) => `attributes[${ottl(label)}] != ${ottl(v)}`).join(" and ")).join(" or ")})`).join(" and ");
+        byReject.set(reject, [...(byReject.get(reject) ?? []), name]);
+    }
+    const datapoint = [...byReject].map(([reject, ns]) => `(${ns.map((n) => `metric.name == ${ottl(n)}`).join(" or ")}) and ${reject}`);
+    return { metric: [names.map((n) => `name != ${ottl(n)}`).join(" and ")], datapoint };
 }
 
 export function renderCollectorConfig(ctx: RenderContext): string {
@@ -146,7 +165,12 @@ export function renderCollectorConfig(ctx: RenderContext): string {
     let metricsOut: string[] = [];
     let logsOut: string[] = [];
     const groups = logGroupNames(model);
+    const processors: { [k: string]: unknown } = {
+        memory_limiter: { check_interval: "1s", limit_mib: 150, spike_limit_mib: 30 },
+        batch: { timeout: "10s", send_batch_size: 1024, send_batch_max_size: 2048 },
+    };
     if (m.sink === MonitoringSink.CloudWatch) {
+        processors["filter/cloudwatch"] = { error_mode: "ignore", metrics: cloudWatchFilter(server.roles) };
         exporters.awsemf = {
             region: ctx.deploy.region, namespace: CW_NAMESPACE,
             log_group_name: groups.metrics, log_stream_name: server.name,
@@ -191,12 +215,8 @@ export function renderCollectorConfig(ctx: RenderContext): string {
     if (logs.length && logsOut.length) {
         receivers.filelog = { include: logs, start_at: "end", include_file_path: true, max_log_size: "16KiB", max_concurrent_files: 4 };
     }
-    const processors: { [k: string]: unknown } = {
-        memory_limiter: { check_interval: "1s", limit_mib: 150, spike_limit_mib: 30 },
-        batch: { timeout: "10s", send_batch_size: 1024, send_batch_max_size: 2048 },
-    };
     const pipelines: { [k: string]: unknown } = {
-        metrics: { receivers: ["prometheus"], processors: ["memory_limiter", "batch"], exporters: metricsOut },
+        metrics: { receivers: ["prometheus"], processors: ["memory_limiter", ...(processors["filter/cloudwatch"] ? ["filter/cloudwatch"] : []), "batch"], exporters: metricsOut },
     };
     if (receivers.filelog) {
         // Which machine a log line comes from (metrics carry the same as scrape labels).
