@@ -237,8 +237,9 @@ export function renderCollectorConfig(ctx: RenderContext): string {
             },
         },
     }, { aliasDuplicateObjects: false });
-    // Lists of plain values on one line ([a, b]): same document, smaller user data.
-    YAML.visit(doc, { Seq(_, node) { if (node.items.every((i) => YAML.isScalar(i))) node.flow = true; } });
+    // Lists of short plain values on one line ([a, b]): same document, smaller user data.
+    const short = (i: unknown) => YAML.isScalar(i) && !/["']/.test(String(i.value)) && String(i.value).length <= 60;
+    YAML.visit(doc, { Seq(_, node) { if (node.items.every(short)) node.flow = true; } });
     return doc.toString({ lineWidth: 0 });
 }
 
