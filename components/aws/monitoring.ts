@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Model, Role, ServerModel, serversWith } from "../model";
 import { MonitoringSink } from "../types";
 import {
-    CW_NAMESPACE, DATA_MOUNTPOINT, HAPROXY_SITE_FRONTEND, HAPROXY_WEB_BACKEND, ampRegion, logGroupNames, siteBalancer,
+    CW_NAMESPACE, DATA_MOUNTPOINT, HAPROXY_SITE_FRONTEND, HAPROXY_WEB_BACKEND, ampRegion, hasDatabase, logGroupNames, siteBalancer,
 } from "../payloads/collector";
 
 export interface MonitoredServer { server: ServerModel; instance: aws.ec2.Instance }
@@ -179,7 +179,7 @@ export function dashboardBody(model: Model, region: string): { widgets: Widget[]
 export function diskTargets(model: Pick<Model, "servers">): { host: string; mountpoint: string }[] {
     return model.servers.flatMap((s) => [
         { host: s.name, mountpoint: "/" },
-        ...(s.roles.includes(Role.Database) ? [{ host: s.name, mountpoint: DATA_MOUNTPOINT }] : []),
+        ...(hasDatabase(s.roles) ? [{ host: s.name, mountpoint: DATA_MOUNTPOINT }] : []),
     ]);
 }
 

@@ -32,12 +32,17 @@ export const HAPROXY_WEB_BACKEND = "web";
 /** The database data volume's mount point (database.ts DATA_MOUNT): its disk usage is watched too. */
 export const DATA_MOUNTPOINT = "/var/lib/mysql-data";
 
+/** A MySQL/MariaDB server runs here: the writer, or a read-only replica (role "replica"). */
+export function hasDatabase(roles: readonly string[]): boolean {
+    return roles.includes(Role.Database) || roles.includes("replica");
+}
+
 /** The local metric sources of a server: node exporter everywhere, plus each role's own. */
 export function scrapeJobs(roles: Role[]): ScrapeJob[] {
     const jobs: ScrapeJob[] = [{ job: "node", port: Ports.local.nodeExporter, path: "/metrics" }];
     if (roles.includes(Role.Balancer)) jobs.push({ job: "haproxy", port: Ports.local.haproxyMetrics, path: "/metrics" });
     if (roles.includes(Role.Web)) jobs.push({ job: "nginx", port: Ports.local.nginxExporter, path: "/metrics" });
-    if (roles.includes(Role.Database)) jobs.push({ job: "mysqld", port: Ports.local.mysqldExporter, path: "/metrics" });
+    if (hasDatabase(roles)) jobs.push({ job: "mysqld", port: Ports.local.mysqldExporter, path: "/metrics" });
     return jobs;
 }
 
