@@ -1,0 +1,77 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import { allowed } from "../../lab/checks/firewall";
+import { labHosts, loadConfig, render } from "../../lab/lab";
+import { FETCH_STEP, parseCloudConfig } from "../../lab/payload";
+import { mergeUnit, parseExec, serviceSpec } from "../../lab/units";
+import { macFor } from "../../lab/util";
+
+// Pure tests of the lab's reading of its own stack configuration and of the rendered payloads:
+// no root, no namespaces, no daemons (those are exercised by `npm run lab -- check`).
+
+describe("lab: stack configuration and payload reading", () => {
+  const cfg = loadConfig();
+  const rendered = render(cfg, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+  const host = (name: string) => {
+    const h = labHosts(cfg, rendered).find((x) => x.name === name)!;
+    return { name: h.name, ip: h.ip, server: h.kind === "server" };
+  };
+
+  it("renders the Debian 12, lets-encrypt variant for www.foobar.com with the lab's ACME server and sink", () => {
+    assert.strictEqual(rendered.model.domain, "www.foobar.com");
+    assert.strictEqual(rendered.model.os, "debian-12");
+    assert.strictEqual(rendered.model.tls.mode, "lets-encrypt");
+    assert.ok(rendered.model.tls.acmeDirectoryUrl.startsWith(`https://${cfg.lab.acme.ip}:${cfg.lab.acme.port}/`));
+    assert.ok(rendered.model.monitoring.remoteWriteUrl!.startsWith(`http://${cfg.lab.sink.ip}:${cfg.lab.sink.port}/`));
+    assert.deepStrictEqual(rendered.servers.map((s) => s.name).sort(), ["app", "lb", "web"]);
+  });
+
+  it("every payload is a #cloud-config with packages, write_files and runcmd; one step fetches from SSM", () => {
+    for (const s of rendered.servers) {
+      const cc = parseCloudConfig(s.userData);
+      assert.ok((cc.packages ?? []).includes("nftables"), s.name);
+      assert.ok((cc.write_files ?? []).some((f) => f.path === "/etc/nftables.conf" && f.content === s.nftables), s.name);
+      const steps = (cc.runcmd ?? []).filter((r) => Array.isArray(r) && FETCH_STEP.test(String(r[0])));
+      assert.strictEqual(steps.length, 1, `${s.name}: exactly one sws-fetch step`);
+    }
+  });
+
+  it("derives the expected firewall matrix from the flows (both host firewalls)", () => {
+    const flows = rendered.model.flows;
+    const [internet, lb, web, app] = ["internet", "lb", "web", "app"].map(host);
+    const sink = host("sink");
+    const acme = host("acme");
+    assert.ok(allowed(flows, internet, lb, 443).ok);
+    assert.ok(allowed(flows, internet, lb, 80).ok);
+    assert.ok(!allowed(flows, internet, lb, 22).ok);
+    assert.ok(!allowed(flows, internet, web, 8080).ok);
+    assert.ok(allowed(flows, lb, web, 8080).ok);
+    assert.ok(!allowed(flows, lb, app, rendered.model.app.port).ok);
+    assert.ok(allowed(flows, web, app, rendered.model.app.port).ok);
+    assert.ok(!allowed(flows, web, app, 3306).ok, "the database is local to the app server");
+    assert.ok(!allowed(flows, lb, web, 80).ok, "egress to the internet is not admission into a server");
+    assert.ok(allowed(flows, lb, acme, cfg.lab.acme.port).ok);
+    assert.ok(!allowed(flows, web, acme, cfg.lab.acme.port).ok, "only the balancer talks ACME");
+    for (const s of [lb, web, app]) assert.ok(allowed(flows, s, sink, cfg.lab.sink.port).ok, `${s.name} → sink`);
+  });
+
+  it("reads the payload's nginx drop-in over Debian's unit as a foreground service", function () {
+    const base = "/lib/systemd/system/nginx.service";
+    if (!fs.existsSync(base)) this.skip();
+    const web = rendered.servers.find((s) => s.roles.includes("web"))!;
+    const dropIn = (parseCloudConfig(web.userData).write_files ?? []).find((f) => f.path === "/etc/systemd/system/nginx.service.d/sws.conf");
+    assert.ok(dropIn?.content, "nginx drop-in in the payload");
+    const spec = serviceSpec(mergeUnit("nginx.service", [
+      { path: base, text: fs.readFileSync(base, "utf8") },
+      { path: dropIn.path, text: dropIn.content },
+    ]));
+    assert.notStrictEqual(spec.type, "forking");
+    assert.strictEqual(spec.execStart.length, 1);
+    assert.ok(parseExec(spec.execStart[0], {}).argv.join(" ").includes("daemon off;"));
+    assert.strictEqual(spec.restart, "always");
+  });
+
+  it("derives stable MACs from addresses", () => {
+    assert.strictEqual(macFor("10.20.0.10"), "02:5a:0a:14:00:0a");
+  });
+});
