@@ -46,6 +46,7 @@ function ensurePackages(wanted: string[]): string[] {
   const missing = wanted.filter((p) => !have.has(p));
   if (!missing.length) {
     log(`    all ${wanted.length} packages present: ${wanted.join(" ")}`);
+    log("    (the payloads' package_update is not run: the roots share this machine's /usr, which must not change while a lab runs)");
     return notes;
   }
   const possible: string[] = [];
@@ -366,8 +367,14 @@ async function main(): Promise<number> {
       const { runChecks } = await import("./checks");
       return runChecks(json);
     }
+    case "bench": {
+      requireRoot();
+      const { bench } = await import("./bench");
+      const i = args.indexOf("--duration");
+      return bench(json, i >= 0 ? Number(args[i + 1]) : 10);
+    }
     default:
-      process.stdout.write("usage: npm run lab -- up | down | check [--json] | status [--json]\n");
+      process.stdout.write("usage: npm run lab -- up | down | check [--json] | status [--json] | bench [--json] [--duration S]\n");
       return cmd === "help" ? 0 : 2;
   }
 }
