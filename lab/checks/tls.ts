@@ -19,6 +19,11 @@ const VULN_IDS = [
   "fallback_SCSV", "SWEET32", "FREAK", "DROWN", "LOGJAM", "LOGJAM-common_primes", "BEAST", "BEAST_CBC_TLS1", "LUCKY13", "RC4", "winshock",
 ];
 const WEAK_CIPHER_IDS = ["cipherlist_NULL", "cipherlist_aNULL", "cipherlist_EXPORT", "cipherlist_LOW", "cipherlist_3DES_IDEA", "cipherlist_OBSOLETED", "cipherlist_AVERAGE"];
+/** Findings that describe how the lab's ACME server (pebble) issues certificates, not the stack. */
+const ACME_SERVER_POLICY: Record<string, string> = {
+  cert_validityPeriod: "pebble's fixed 5-year validity (Let's Encrypt issues 90-day certificates)",
+  cert_revocation: "pebble puts no CRL/OCSP URL in its certificates (Let's Encrypt publishes CRLs)",
+};
 const BAD = new Set(["LOW", "MEDIUM", "HIGH", "CRITICAL"]);
 
 /** Start testssl in the background (it takes about a minute); resolve with the check result. */
@@ -75,7 +80,7 @@ export function tlsCheck(ctx: CheckContext): Promise<CheckResult> {
       const lines = [
         ...checks.map((c) => `${c.ok ? "✓" : "✗"} ${c.name}: ${c.detail}`),
         `findings testssl flags (severity LOW or above, WARN): ${findings.length ? "" : "none"}`,
-        ...findings.map((f) => `    ${f.severity.padEnd(8)} ${f.id}: ${f.finding}`),
+        ...findings.map((f) => `    ${f.severity.padEnd(8)} ${f.id}: ${f.finding}${ACME_SERVER_POLICY[f.id] ? ` — ${ACME_SERVER_POLICY[f.id]}` : ""}`),
         `full output: ${logFile}, JSON: ${json}`,
       ];
       resolve({
