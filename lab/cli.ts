@@ -11,7 +11,7 @@ import * as net from "net";
 import * as path from "path";
 import { CA_BUNDLE, ensureCa, fetchAcmeRoots, LAB_CA, startAcme } from "./acme";
 import { helpers, HELPER_LOGS, startHelper, stopHelpers } from "./helpers";
-import { CONFIG_FILE, LabConfig, labHosts, LabState, loadConfig, readState, render, STATE_FILE, statusJson, supervisorDump, writeState } from "./lab";
+import { CONFIG_FILE, LabConfig, labHosts, LabState, loadConfig, readState, render, RENDERED_FILE, STATE_FILE, statusJson, supervisorDump, writeState } from "./lab";
 import { createNetwork, destroyNetwork, existingNetns } from "./net";
 import { bootServer, parseCloudConfig, secretValues } from "./payload";
 import { createRoot, destroyRoot, listRoots, rootPaths, writeInRoot } from "./root";
@@ -104,7 +104,9 @@ async function isUp(st: LabState | undefined): Promise<boolean> {
   for (const h of st.hosts) if (!ns.has(netnsName(h.name))) return false;
   for (const [, pid] of Object.entries(st.supervisors)) if (!alive(pid)) return false;
   for (const h of helpers()) if (!alive(h.pid)) return false;
-  return true;
+  const client = st.hosts.find((h) => h.roles.includes("client"));
+  if (!client) return false;
+  return inNetns(client.name, "curl", ["-sf", "-o", "/dev/null", "--max-time", "5", "--cacert", st.caBundle, "--resolve", `${st.domain}:443:${st.balancer.ip}`, `https://${st.domain}/healthz`]).code === 0;
 }
 
 function printSummary(st: LabState): void {
@@ -131,9 +133,20 @@ async function up(): Promise<number> {
   const cfg = loadConfig();
   const prev = readState();
   if (await isUp(prev)) {
-    log("The lab is already up (every namespace, supervisor and helper is alive): nothing to do.");
-    printSummary(prev!);
-    return 0;
+    let same = false;
+    try {
+      const booted = JSON.parse(fs.readFileSync(RENDERED_FILE, "utf8")) as { servers: Array<{ userData: string }> };
+      const now = render(cfg, fs.readFileSync(LAB_CA, "utf8"));
+      same = now.servers.length === booted.servers.length && now.servers.every((s, i) => s.userData === booted.servers[i].userData);
+    } catch {
+      same = false;
+    }
+    if (same) {
+      log("The lab is already up (every namespace, supervisor and helper alive, /healthz 200) with the payloads the tree renders now: nothing to do.");
+      printSummary(prev!);
+      return 0;
+    }
+    log("The lab is up, but the tree now renders different payloads: re-creating it.");
   }
   if (prev || existingNetns().length || listRoots().length) {
     log("A previous lab is partly present: taking it down first.");
@@ -146,6 +159,7 @@ async function up(): Promise<number> {
   const rendered = await step("render the payloads with components/render.ts (lab/lab-stack.yaml)", () => render(cfg, acmeCa));
   const payloadDir = path.join(STATE, "payloads");
   mkdirp(payloadDir);
+  fs.writeFileSync(RENDERED_FILE, JSON.stringify(rendered));
   for (const s of rendered.servers) {
     fs.writeFileSync(path.join(payloadDir, `${s.name}.cloud-config.yaml`), s.userData);
     fs.writeFileSync(path.join(payloadDir, `${s.name}.nftables.conf`), s.nftables);

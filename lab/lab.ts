@@ -23,6 +23,8 @@ export interface LabConfig {
 
 export const CONFIG_FILE = path.join(LAB_DIR, "lab-stack.yaml");
 export const STATE_FILE = path.join(STATE, "state.json");
+/** The RenderedStack the running lab was booted from (checks judge the lab against it). */
+export const RENDERED_FILE = path.join(STATE, "rendered.json");
 
 export function loadConfig(): LabConfig {
   return YAML.parse(fs.readFileSync(CONFIG_FILE, "utf8")) as LabConfig;

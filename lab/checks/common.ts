@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import type { RenderedStack } from "../../components/render";
 import { LAB_CA } from "../acme";
-import { LabConfig, LabState, loadConfig, readState, render } from "../lab";
+import { LabConfig, LabState, loadConfig, readState, render, RENDERED_FILE } from "../lab";
 
 export interface CheckResult {
   name: string;
@@ -21,14 +21,24 @@ export interface CheckContext {
   state: LabState;
   rendered: RenderedStack;
   client: string;
+  /** The working tree renders different payloads than the ones the lab booted (re-run `up`). */
+  stale: boolean;
 }
 
 export function context(): CheckContext {
   const cfg = loadConfig();
   const state = readState();
   if (!state || state.status !== "up") throw new Error("the lab is not up: run `npm run lab -- up` first");
-  const rendered = render(cfg, fs.readFileSync(LAB_CA, "utf8"));
-  return { cfg, state, rendered, client: cfg.lab.client.name };
+  // Judge the lab against the payloads it was booted from; say so when the tree renders differently now.
+  const rendered = JSON.parse(fs.readFileSync(RENDERED_FILE, "utf8")) as RenderedStack;
+  let stale = false;
+  try {
+    const now = render(cfg, fs.readFileSync(LAB_CA, "utf8"));
+    stale = now.servers.some((s, i) => s.userData !== rendered.servers[i]?.userData);
+  } catch {
+    stale = true;
+  }
+  return { cfg, state, rendered, client: cfg.lab.client.name, stale };
 }
 
 export async function timedCheck(name: string, fn: () => Promise<Omit<CheckResult, "name" | "ms">>): Promise<CheckResult> {

@@ -25,6 +25,7 @@ export async function runChecks(json: boolean): Promise<number> {
     if (!json) print(r);
   };
   if (!json) process.stdout.write(`checking the lab: https://${ctx.state.domain}/ via ${ctx.state.balancer.name} (${ctx.state.balancer.ip})\n`);
+  if (ctx.stale && !json) process.stdout.write("note: the working tree now renders different payloads than the ones this lab booted; checking the booted ones (run `down` + `up` to boot the new ones)\n");
   done(await servicesCheck(ctx));
   // The request-count check first, while nothing else sends traffic through the balancer.
   done(await monitoringCheck(ctx));
@@ -38,6 +39,7 @@ export async function runChecks(json: boolean): Promise<number> {
     ok,
     seconds: (Date.now() - t0) / 1000,
     domain: ctx.state.domain,
+    payloadsChangedSinceUp: ctx.stale,
     balancer: ctx.state.balancer,
     checks: results.map((r) => ({ name: r.name, ok: r.ok, summary: r.summary, seconds: r.ms / 1000, lines: r.lines, details: r.details })),
   };
