@@ -14,6 +14,8 @@ export const args: SecuredWebStackArgs = {
     os: config.get("os") as SecuredWebStackArgs["os"],
     instanceTypes: config.getObject("instanceTypes"),
     webServers: config.getNumber("webServers"),
+    appServers: config.getNumber("appServers"),
+    hardening: config.getObject("hardening"),
     network: config.getObject("network"),
     adminCidrs: config.getObject<string[]>("adminCidrs"),
     allowSshFromAnywhere: config.getBoolean("allowSshFromAnywhere"),

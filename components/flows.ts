@@ -32,7 +32,7 @@ export function urlPort(url: string): number {
     return u.port ? Number(u.port) : u.protocol === "http:" ? 80 : 443;
 }
 
-type FlowInputs = Pick<Model, "servers" | "adminCidrs" | "app" | "tls" | "monitoring" | "network">;
+type FlowInputs = Pick<Model, "servers" | "adminCidrs" | "app" | "tls" | "monitoring" | "network" | "hardening">;
 
 export function buildFlows(model: FlowInputs): Flow[] {
     const flows: Flow[] = [];
@@ -53,9 +53,15 @@ export function buildFlows(model: FlowInputs): Flow[] {
         add({ from: internet, to: server(lb.name), protocol: "tcp", port: Ports.http, why: "HTTP from the internet: 301 to HTTPS, ACME HTTP-01 challenges" }, `internet-to-${lb.name}-http`);
         add({ from: internet, to: server(lb.name), protocol: "tcp", port: Ports.https, why: "HTTPS from the internet to the balancer" }, `internet-to-${lb.name}-https`);
     }
-    between(Role.Balancer, Role.Web, Ports.web, "web", "balancer forwards requests to the web server (Nginx)");
-    between(Role.Web, Role.App, model.app.port, "app", "web server proxies dynamic requests to the application server");
-    between(Role.App, Role.Database, Ports.mysql, "mysql", "application reads and writes its database");
+    const tls = model.hardening.endToEndTls;
+    between(Role.Balancer, Role.Web, model.hardening.webPort, "web", tls
+        ? "balancer re-encrypts requests to the web server (TLS, internal CA verified)"
+        : "balancer forwards requests to the web server (Nginx)");
+    between(Role.Web, Role.App, model.hardening.appPort, "app", tls
+        ? "web server proxies dynamic requests to the application server (TLS, internal CA verified)"
+        : "web server proxies dynamic requests to the application server");
+    between(Role.App, Role.Database, Ports.mysql, "mysql", "application reads and writes its database (TLS required)");
+    between(Role.Replica, Role.Database, Ports.mysql, "mysql", "replica streams the primary's binary log (TLS required)");
 
     model.adminCidrs.forEach((cidr, i) => {
         for (const s of model.servers) {

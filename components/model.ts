@@ -10,7 +10,10 @@ export const Role = {
     Balancer: "balancer",
     Web: "web",
     App: "app",
+    /** The MySQL server that accepts writes. */
     Database: "database",
+    /** A read-only MySQL replica of the database (hardening.databaseReplica). */
+    Replica: "replica",
 } as const;
 export type Role = typeof Role[keyof typeof Role];
 
@@ -20,6 +23,10 @@ export const Ports = {
     https: 443,
     /** Nginx on the web server, reached by the balancer. */
     web: 8080,
+    /** The same, over TLS from the internal CA (hardening.endToEndTls); the plain port closes. */
+    webTls: 8443,
+    /** The application's port over TLS (hardening.endToEndTls), replacing app.port. */
+    appTls: 3443,
     mysql: 3306,
     ssh: 22,
     /** Local-only listeners (127.0.0.1): never in a flow, never open in a firewall. */
@@ -110,6 +117,13 @@ export interface Model {
         workers: number;
     };
     deployGate: { enabled: boolean; timeoutSeconds: number };
+    hardening: {
+        endToEndTls: boolean;
+        databaseReplica: boolean;
+        /** Ports the balancer and the web servers reach the next tier on (TLS ports with endToEndTls). */
+        webPort: number;
+        appPort: number;
+    };
     terminationProtection: boolean;
     tags: { [key: string]: string };
     secrets: SecretRef[];
@@ -216,6 +230,13 @@ export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
         app: matching(p, "instanceTypes.app", it.app, INSTANCE_TYPE, itDesc, "t3.medium")!,
     };
     const webServers = intIn(p, "webServers", args.webServers, 1, 10, 1);
+    const appServers = intIn(p, "appServers", args.appServers, 1, 10, 1);
+    const h = args.hardening ?? {};
+    const endToEndTls = bool(p, "hardening.endToEndTls", h.endToEndTls, false);
+    const databaseReplica = bool(p, "hardening.databaseReplica", h.databaseReplica, false);
+    if (layout === Layout.AllInOne && (endToEndTls || databaseReplica || appServers > 1)) {
+        p.push(`layout: "all-in-one" is for comparison only and takes no hardening switches or appServers; use layout "split"`);
+    }
 
     // Network
     const n = args.network ?? {};
@@ -324,6 +345,7 @@ export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
     const reserved = new Map<number, string>([
         [Ports.mysql, "MySQL"], ...Object.entries(Ports.local).map(([k, v]) => [v, k] as [number, string]),
     ]);
+    reserved.set(Ports.webTls, "Nginx over TLS").set(Ports.appTls, "the application over TLS").set(Ports.web, "Nginx");
     if (reserved.has(appPort)) p.push(`app.port: ${appPort} clashes with ${reserved.get(appPort)} on the same server; use another port from 1024 to 65535`);
     const healthPath = matching(p, "app.healthPath", a.healthPath, /^\/[A-Za-z0-9._~\/-]*$/, `an absolute URL path such as "/healthz"`, "/healthz")!;
     const environmentVars: { [k: string]: string } = {};
@@ -366,7 +388,9 @@ export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
     if (layout === Layout.Split) {
         add("lb", [Role.Balancer], types.balancer, "public", 10);
         for (let i = 1; i <= webServers; i++) add(webServers === 1 ? "web" : `web-${i}`, [Role.Web], types.web, inner, 19 + i);
-        add("app", [Role.App, Role.Database], types.app, inner, 30);
+        // The seed's server 3 runs the application and the database; further app servers only the app.
+        for (let i = 1; i <= appServers; i++) add(appServers === 1 ? "app" : `app-${i}`, i === 1 ? [Role.App, Role.Database] : [Role.App], types.app, inner, 29 + i);
+        if (databaseReplica) add("db-replica", [Role.Replica], types.app, inner, 40);
     } else {
         const all = [Role.Balancer, Role.Web, Role.App, Role.Database];
         add("lb", all, types.balancer, "public", 10);
@@ -380,8 +404,25 @@ export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
     const holders = (role: Role) => servers.filter((s) => s.roles.includes(role)).map((s) => s.name);
     const secrets: SecretRef[] = [
         { name: "db-app-password", parameter: `${prefix}/db-app-password`, path: "/run/sws/secrets/db-app-password", group: "sws-app", servers: [...new Set([...holders(Role.App), ...holders(Role.Database)])] },
-        { name: "db-exporter-password", parameter: `${prefix}/db-exporter-password`, path: "/run/sws/secrets/db-exporter-password", group: "root", servers: holders(Role.Database) },
+        { name: "db-exporter-password", parameter: `${prefix}/db-exporter-password`, path: "/run/sws/secrets/db-exporter-password", group: "root", servers: [...holders(Role.Database), ...holders(Role.Replica)] },
     ];
+    if (databaseReplica) {
+        secrets.push({ name: "db-repl-password", parameter: `${prefix}/db-repl-password`, path: "/run/sws/secrets/db-repl-password", group: "root", servers: [...holders(Role.Database), ...holders(Role.Replica)] });
+    }
+    // Internal TLS: one key + certificate per server from the stack's internal CA, one file per
+    // consuming service (each reads it as its own group): Nginx (root), the app, MySQL.
+    const dbOverNetwork = databaseReplica || appServers > 1;
+    if (endToEndTls) {
+        for (const s of servers) {
+            const consumers: [string, string][] = [];
+            if (s.roles.includes(Role.Web)) consumers.push(["nginx", "root"]);
+            if (s.roles.includes(Role.App)) consumers.push(["app", "sws-app"]);
+            if ((s.roles.includes(Role.Database) && dbOverNetwork) || s.roles.includes(Role.Replica)) consumers.push(["mysql", "mysql"]);
+            for (const [who, group] of consumers) {
+                secrets.push({ name: `internal-tls-${who}`, parameter: `${prefix}/internal-tls/${s.name}`, path: `/run/sws/secrets/internal-tls-${who}.pem`, group, servers: [s.name] });
+            }
+        }
+    }
     if (tlsMode === TlsMode.SelfSigned || tlsMode === TlsMode.Imported) {
         secrets.push({ name: "tls-pem", parameter: `${prefix}/tls-pem`, path: "/run/sws/secrets/tls-pem", group: "root", servers: holders(Role.Balancer) });
     }
@@ -410,6 +451,11 @@ export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
             environment: environmentVars, workers,
         },
         deployGate, terminationProtection, tags, secrets,
+        hardening: {
+            endToEndTls, databaseReplica,
+            webPort: endToEndTls ? Ports.webTls : Ports.web,
+            appPort: endToEndTls ? Ports.appTls : appPort,
+        },
     };
     return { ...model, flows: buildFlows(model) };
 }

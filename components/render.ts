@@ -18,9 +18,10 @@ const ROLE_PARTS: { [r in Role]: (ctx: RenderContext) => PayloadPart } = {
     [Role.Web]: webPart,
     [Role.Database]: databasePart,
     [Role.App]: appPart,
+    [Role.Replica]: databasePart,
 };
 // Database before app: the app's first start finds its user and schema in place.
-const ROLE_ORDER: Role[] = [Role.Database, Role.App, Role.Web, Role.Balancer];
+const ROLE_ORDER: Role[] = [Role.Database, Role.Replica, Role.App, Role.Web, Role.Balancer];
 
 /** A file sws-fetch installs at boot from SSM Parameter Store. */
 export interface FetchedFile {

@@ -10,7 +10,7 @@ import { packUserData } from "./payloads/cloudConfig";
 import { createNetwork } from "./aws/network";
 import { createSecurityGroups } from "./aws/firewall";
 import { storeSecrets } from "./aws/secrets";
-import { createTls } from "./aws/tls";
+import { createInternalTls, createTls } from "./aws/tls";
 import { createInstanceRole, Statement } from "./aws/iam";
 import { createDataVolume, createInstance, lookupAmi } from "./aws/servers";
 import { createDeployGate } from "./aws/deployGate";
@@ -51,9 +51,13 @@ export class SecuredWebStack extends pulumi.ComponentResource {
         const network = createNetwork(name, model, tags, child);
         const groups = createSecurityGroups(name, model, network.vpcId, tags, child);
         const tlsMaterial = createTls(name, model, { certificatePem: args.tls?.certificatePem, privateKeyPem: args.tls?.privateKeyPem }, tags, child);
-        const given: { [k: string]: pulumi.Input<string> } = {};
-        if (tlsMaterial.haproxyPem) given["tls-pem"] = tlsMaterial.haproxyPem;
-        if (args.monitoring?.sumoLogicUrl !== undefined) given["sumologic-url"] = args.monitoring.sumoLogicUrl;
+        // Secret values by SSM parameter; the rest (passwords) are generated.
+        const given: { [parameter: string]: pulumi.Input<string> } = {};
+        const param = (secret: string) => model.secrets.find((s) => s.name === secret)?.parameter;
+        if (tlsMaterial.haproxyPem) given[param("tls-pem")!] = tlsMaterial.haproxyPem;
+        if (args.monitoring?.sumoLogicUrl !== undefined) given[param("sumologic-url")!] = args.monitoring.sumoLogicUrl;
+        const internal = model.hardening.endToEndTls ? createInternalTls(name, model, child) : undefined;
+        for (const s of model.secrets.filter((x) => x.name.startsWith("internal-tls-"))) given[s.parameter] = internal!.serverPems[s.servers[0]];
         const secrets = storeSecrets(name, model, given, tags, child);
 
         const lb = serversWith(model, Role.Balancer)[0];
@@ -71,7 +75,7 @@ export class SecuredWebStack extends pulumi.ComponentResource {
         // carries their hashes. They never depend on deploy-time values, so any region renders them.
         const toolkit: { [parameter: string]: aws.ssm.Parameter } = {};
         const toolkitOf = (server: typeof model.servers[number]) =>
-            fetchedFiles(model, server, renderServerPart(model, server, { region: "any" })).filter((f) => f.content !== undefined);
+            fetchedFiles(model, server, renderServerPart(model, server, { region: "any", internalCaPem: "any" })).filter((f) => f.content !== undefined);
         for (const server of model.servers) {
             for (const f of toolkitOf(server)) {
                 toolkit[f.parameter] ??= new aws.ssm.Parameter(`${name}-toolkit${f.path.replace(/[^a-z0-9]+/gi, "-")}`, {
@@ -93,9 +97,9 @@ export class SecuredWebStack extends pulumi.ComponentResource {
             const policy = pulumi.all([pulumi.output(statements), region, accountId])
                 .apply(([mine, r, a]) => [...mine, ...collectorPolicyStatements(model, r, a)] as Statement[]);
             const profile = createInstanceRole(name, server, policy, tags, child);
-            const volume = server.roles.includes(Role.Database) ? createDataVolume(name, model, server, network.availabilityZone, tags, child) : undefined;
-            const userDataBase64 = pulumi.all([region, volume?.id, tlsMaterial.acmCertificateArn]).apply(([r, vol, arn]) =>
-                packUserData(renderServerUserData(model, server, { region: r, dataVolumeId: vol, acmCertificateArn: arn })));
+            const volume = server.roles.includes(Role.Database) || server.roles.includes(Role.Replica) ? createDataVolume(name, model, server, network.availabilityZone, tags, child) : undefined;
+            const userDataBase64 = pulumi.all([region, volume?.id, tlsMaterial.acmCertificateArn, internal?.caPem]).apply(([r, vol, arn, ca]) =>
+                packUserData(renderServerUserData(model, server, { region: r, dataVolumeId: vol, acmCertificateArn: arn, internalCaPem: ca })));
             const instance = createInstance(name, model, {
                 server, ami, securityGroupId: groups[server.name].id, instanceProfile: profile.name, userDataBase64,
                 subnetId: server.subnet === "public" ? network.publicSubnetId : network.privateSubnetId,

@@ -140,6 +140,14 @@ export interface AppArgs {
     workers?: number;
 }
 
+/** Switches that remove the seed design's documented weaknesses (all off by default: the seed's design). */
+export interface HardeningArgs {
+    /** Re-encrypt balancer → web → app with certificates from an internal CA, verified on every hop; the database requires TLS over the network. Removes tls-terminated-at-balancer. Default false. */
+    endToEndTls?: boolean;
+    /** A read-only MySQL replica server (GTID auto-positioning, its own firewall, data volume and monitoring) with a scripted promotion. Removes single-database-writer. Default false. */
+    databaseReplica?: boolean;
+}
+
 export interface DeployGateArgs {
     /** Wait for https://<domain><healthPath> to answer 200 before `pulumi up` succeeds. Default true. */
     enabled?: boolean;
@@ -160,6 +168,10 @@ export interface SecuredWebStackArgs {
     instanceTypes?: InstanceTypesArgs;
     /** Number of web servers behind the balancer. Default 1. */
     webServers?: number;
+    /** Number of application servers behind the web servers; the first one also runs the database (the seed's server 3). Default 1. */
+    appServers?: number;
+    /** Switches that remove the design's documented weaknesses. Default: all off. */
+    hardening?: HardeningArgs;
     /** Network layout. Defaults: see NetworkArgs. */
     network?: NetworkArgs;
     /** CIDRs allowed to SSH to every server (port 22). Default: none (use SSM Session Manager). */

@@ -146,3 +146,34 @@ describe("component under mocks", function () {
         });
     });
 });
+
+describe("component under mocks: hardened", function () {
+    this.timeout(20000);
+    let captured: Captured[];
+    let Stack: typeof import("../components/securedWebStack").SecuredWebStack;
+    before(() => {
+        captured = installMocks();
+        Stack = require("../components/securedWebStack").SecuredWebStack;
+    });
+    it("creates the internal CA, a certificate per TLS server, the replica with its own volume", async () => {
+        captured.length = 0;
+        const s = new Stack("sws-prod", {
+            domain: "www.foobar.com", environment: "prod", webServers: 2, appServers: 2,
+            hardening: { endToEndTls: true, databaseReplica: true },
+        });
+        await valueOf(s.instanceIds);
+        await settle(captured);
+        assert.deepStrictEqual(ofType(captured, "aws:ec2/instance:Instance").map((i) => i.name).sort(),
+            ["sws-prod-app-1", "sws-prod-app-2", "sws-prod-db-replica", "sws-prod-lb", "sws-prod-web-1", "sws-prod-web-2"]);
+        assert.deepStrictEqual(ofType(captured, "tls:index/locallySignedCert:LocallySignedCert").map((c) => c.name).sort(),
+            ["sws-prod-app-1-internal-cert", "sws-prod-app-2-internal-cert", "sws-prod-db-replica-internal-cert", "sws-prod-tls-cert", "sws-prod-web-1-internal-cert", "sws-prod-web-2-internal-cert"]);
+        const csr = ofType(captured, "tls:index/certRequest:CertRequest").find((c) => c.name === "sws-prod-web-1-internal-csr")!;
+        assert.deepStrictEqual([csr.inputs.dnsNames, csr.inputs.ipAddresses], [["web-1.sws.internal", "web.sws.internal"], ["10.20.1.20"]]);
+        assert.deepStrictEqual(ofType(captured, "aws:ebs/volume:Volume").map((v) => v.name).sort(), ["sws-prod-app-1-data", "sws-prod-db-replica-data"]);
+        const internal = ofType(captured, "aws:ssm/parameter:Parameter").filter((p) => p.inputs.name.includes("/internal-tls/"));
+        assert.deepStrictEqual(internal.map((p) => p.inputs.name).sort(), ["app-1", "app-2", "db-replica", "web-1", "web-2"].map((n) => `/sws-prod/prod/internal-tls/${n}`));
+        const lb = unpackUserData(ofType(captured, "aws:ec2/instance:Instance").find((i) => i.name === "sws-prod-lb")!.inputs.userDataBase64);
+        assert.match(lb, /MOCKCERTsws-prod-internal-ca/, "the internal CA (public) rides in the user data");
+        assert.ok(!lb.includes("MOCKPRIVATEKEYMATERIAL"));
+    });
+});

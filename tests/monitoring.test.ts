@@ -269,7 +269,7 @@ describe("monitoring: each server carries a collector with exactly its role's so
         const st = renderStack(args(SINKS.cloudwatch));
         const listens: { [job: string]: (files: Map<string, string>) => boolean } = {
             node: (f) => (f.get("/etc/default/prometheus-node-exporter") ?? "").includes(`--web.listen-address=127.0.0.1:${Ports.local.nodeExporter}`),
-            haproxy: (f) => /bind 127\.0\.0\.1:(\d+)\n\s+http-request use-service prometheus-exporter if \{ path \/metrics \}/.exec(f.get("/etc/haproxy/haproxy.cfg") ?? "")?.[1] === String(Ports.local.haproxyMetrics),
+            haproxy: (f) => /bind 127\.0\.0\.1:(\d+)\n(?:\s+http-request set-log-level silent\n)?\s+http-request use-service prometheus-exporter if \{ path \/metrics \}/.exec(f.get("/etc/haproxy/haproxy.cfg") ?? "")?.[1] === String(Ports.local.haproxyMetrics),
             nginx: (f) => (f.get("/etc/default/prometheus-nginx-exporter") ?? "").includes(`-web.listen-address 127.0.0.1:${Ports.local.nginxExporter}`)
                 && (f.get("/etc/nginx/nginx.conf") ?? "").includes(`listen 127.0.0.1:${Ports.local.nginxStatus};`),
             mysqld: (f) => (f.get("/etc/default/prometheus-mysqld-exporter") ?? "").includes(`--web.listen-address=127.0.0.1:${Ports.local.mysqldExporter}`),

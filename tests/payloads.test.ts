@@ -10,7 +10,8 @@ import { packUserData, unpackUserData } from "../components/payloads/cloudConfig
 import type { SecuredWebStackArgs } from "../components/types";
 import { matchSnapshot } from "./helpers/snapshot";
 
-const deploy = { region: "us-east-1", dataVolumeId: "vol-0123456789abcdef0", acmCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/x" };
+const INTERNAL_CA_PEM = "-----BEGIN CERTIFICATE-----\n" + "B".repeat(560) + "\n-----END CERTIFICATE-----\n";
+const deploy = { region: "us-east-1", dataVolumeId: "vol-0123456789abcdef0", acmCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/x", internalCaPem: INTERNAL_CA_PEM };
 const SEED: SecuredWebStackArgs = { domain: "www.foobar.com", tls: { mode: "lets-encrypt", email: "ops@foobar.com" } };
 
 function cloudConfig(text: string): any {
@@ -91,7 +92,8 @@ function combinations(): [string, SecuredWebStackArgs][] {
         for (const layout of ["split", "all-in-one"] as const)
             for (const tls of tlsModes)
                 for (const monitoring of sinks)
-                    for (const extra of [{}, { webServers: 3, adminCidrs: ["203.0.113.0/24", "198.51.100.7/32"], environment: "prod" }, { app: { artifactUrl: "https://artifacts.example.com/app-1.2.3.tar.gz", artifactSha256: "b".repeat(64), startCommand: "node server.js --port $PORT", environment: { FEATURE_X: "on" } } }])
+                    for (const extra of [{}, { webServers: 3, adminCidrs: ["203.0.113.0/24", "198.51.100.7/32"], environment: "prod" }, { app: { artifactUrl: "https://artifacts.example.com/app-1.2.3.tar.gz", artifactSha256: "b".repeat(64), startCommand: "node server.js --port $PORT", environment: { FEATURE_X: "on" } } },
+                        ...(layout === "split" ? [{ hardening: { endToEndTls: true, databaseReplica: true }, webServers: 2, appServers: 2 }] : [])])
                         out.push([`${osName}/${layout}/${tls!.mode}/${monitoring!.sink}/${Object.keys(extra).join("+") || "plain"}`,
                             { domain: "www.foobar.com", os: osName, layout, tls, monitoring, dns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" }, ...extra }]);
     return out;

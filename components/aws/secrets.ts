@@ -11,23 +11,34 @@ export interface StoredSecret {
     parameter: aws.ssm.Parameter;
 }
 
+/**
+ * One SecureString parameter per distinct SSM name (several refs may read one parameter into
+ * different files, e.g. a server's internal certificate for Nginx and for the app). Values come
+ * from `given` (by parameter name) or, for passwords, from @pulumi/random.
+ */
 export function storeSecrets(
-    name: string, model: Model, given: { [secret: string]: pulumi.Input<string> },
+    name: string, model: Model, given: { [parameter: string]: pulumi.Input<string> },
     tags: { [k: string]: string }, opts: pulumi.CustomResourceOptions,
 ): StoredSecret[] {
+    const made: { [parameter: string]: aws.ssm.Parameter } = {};
     return model.secrets.map((ref) => {
-        let value: pulumi.Input<string> | undefined = given[ref.name];
-        if (value === undefined) {
-            // Alphanumeric: safe inside SQL literals, config files and URLs without escaping.
-            value = new random.RandomPassword(`${name}-${ref.name}`, { length: 32, special: false }, opts).result;
+        if (!made[ref.parameter]) {
+            // Resource names: the parameter path after the stack prefix ("/sws/dev/db-app-password" → "db-app-password").
+            const short = ref.parameter.split("/").slice(3).join("-");
+            let value: pulumi.Input<string> | undefined = given[ref.parameter];
+            if (value === undefined) {
+                // Alphanumeric: safe inside SQL literals, config files and URLs without escaping.
+                value = new random.RandomPassword(`${name}-${short}`, { length: 32, special: false }, opts).result;
+            }
+            const readers = model.secrets.filter((r) => r.parameter === ref.parameter).flatMap((r) => r.servers);
+            made[ref.parameter] = new aws.ssm.Parameter(`${name}-${short}`, {
+                name: ref.parameter, type: "SecureString", value: pulumi.secret(value),
+                // Certificate chains can pass the standard tier's 4 KiB.
+                tier: "Intelligent-Tiering",
+                description: `${model.domain}: ${short}, read at boot by ${[...new Set(readers)].join(", ")}`,
+                tags,
+            }, opts);
         }
-        const parameter = new aws.ssm.Parameter(`${name}-${ref.name}`, {
-            name: ref.parameter, type: "SecureString", value: pulumi.secret(value),
-            // Certificate chains can pass the standard tier's 4 KiB.
-            tier: "Intelligent-Tiering",
-            description: `${model.domain}: ${ref.name}, read at boot by ${ref.servers.join(", ")}`,
-            tags,
-        }, opts);
-        return { ref, parameter };
+        return { ref, parameter: made[ref.parameter] };
     });
 }

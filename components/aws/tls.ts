@@ -8,6 +8,7 @@ import * as tls from "@pulumi/tls";
 import type { Model } from "../model";
 import { TlsMode } from "../types";
 import { SecuredWebStackArgsError } from "../model";
+import { internalNames } from "../payloads/part";
 
 export interface TlsMaterial {
     /** PEM (chain + key) for HAProxy, delivered through SSM (self-signed, imported). */
@@ -17,6 +18,39 @@ export interface TlsMaterial {
     acmCertificateArn?: pulumi.Output<string>;
     /** Resources the balancer's first boot waits for (ACM validation). */
     ready: pulumi.Resource[];
+}
+
+/**
+ * The internal CA of hardening.endToEndTls and one key + certificate per server that serves TLS
+ * inside the stack (web, app, database over the network), named by internalNames() and its
+ * address. Returns the CA (public) and each server's PEM (certificate + key, secret) by server.
+ */
+export function createInternalTls(
+    name: string, model: Model, opts: pulumi.CustomResourceOptions,
+): { caPem: pulumi.Output<string>; serverPems: { [server: string]: pulumi.Output<string> } } {
+    const algo = { algorithm: "ECDSA", ecdsaCurve: "P256" };
+    const caKey = new tls.PrivateKey(`${name}-internal-ca-key`, algo, opts);
+    const ca = new tls.SelfSignedCert(`${name}-internal-ca`, {
+        privateKeyPem: caKey.privateKeyPem, isCaCertificate: true, validityPeriodHours: 24 * 365 * 10,
+        subject: { commonName: `${model.domain} internal CA`, organization: "secured-web-stack" },
+        allowedUses: ["cert_signing", "crl_signing"],
+    }, opts);
+    const serverPems: { [server: string]: pulumi.Output<string> } = {};
+    const needs = new Set(model.secrets.filter((s) => s.name.startsWith("internal-tls-")).flatMap((s) => s.servers));
+    for (const s of model.servers.filter((x) => needs.has(x.name))) {
+        const key = new tls.PrivateKey(`${name}-${s.name}-internal-key`, algo, opts);
+        const csr = new tls.CertRequest(`${name}-${s.name}-internal-csr`, {
+            privateKeyPem: key.privateKeyPem, subject: { commonName: `${s.name}.sws.internal` },
+            dnsNames: internalNames(s), ipAddresses: [s.privateIp],
+        }, opts);
+        const cert = new tls.LocallySignedCert(`${name}-${s.name}-internal-cert`, {
+            certRequestPem: csr.certRequestPem, caPrivateKeyPem: caKey.privateKeyPem, caCertPem: ca.certPem,
+            validityPeriodHours: 24 * 825, earlyRenewalHours: 24 * 60,
+            allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
+        }, opts);
+        serverPems[s.name] = pulumi.secret(pulumi.interpolate`${cert.certPem}${key.privateKeyPem}`);
+    }
+    return { caPem: ca.certPem, serverPems };
 }
 
 /** Checks an imported certificate + key: PEM parses, key matches, domain in SAN, not expired. */

@@ -3,22 +3,25 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Ports, Role, serversWith } from "../model";
-import { PayloadPart, RenderContext, envFile, file, script, toolkit, unit } from "./part";
+import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, script, toolkit, unit } from "./part";
+import { SOCKET } from "./database";
 
 export const APP_DIR = "/opt/sws-app";
 
 export function appPart(ctx: RenderContext): PayloadPart {
     const { model, server } = ctx;
     const db = serversWith(model, Role.Database)[0];
-    const dbHost = db.name === server.name ? "127.0.0.1" : db.privateIp;
+    const local = db.name === server.name;
+    const tls = model.hardening.endToEndTls;
     const listen = server.roles.includes(Role.Web) ? "127.0.0.1" : server.privateIp;
     const env = envFile({
         ...model.app.environment,
-        PORT: model.app.port,
+        PORT: model.hardening.appPort,
         BIND_ADDR: listen,
         WORKERS: model.app.workers,
-        DB_HOST: dbHost,
-        DB_PORT: Ports.mysql,
+        // Local database: its socket. Remote: TCP, with TLS verified against the internal CA.
+        ...(local ? { DB_SOCKET: SOCKET } : { DB_HOST: db.privateIp, DB_PORT: Ports.mysql, ...(tls ? { DB_SSL_CA: INTERNAL_CA } : {}) }),
+        ...(tls ? { TLS_CERT_FILE: "/run/sws/secrets/internal-tls-app.pem" } : {}),
         DB_NAME: model.database.name,
         DB_USER: model.database.user,
         DB_PASSWORD_FILE: "/run/sws/secrets/db-app-password",
@@ -44,12 +47,14 @@ export function appPart(ctx: RenderContext): PayloadPart {
         packages.push("nodejs", "node-mysql");
         exec = `/usr/bin/node ${APP_DIR}/server.js`;
     }
+    files.push(script("sws-app-use-db"));
     files.push(file("/etc/systemd/system/sws-app.service", unit({
         Unit: [["Description", `Application server for ${model.domain}`],
             ["After", "network-online.target sws-fetch.service mysql.service mariadb.service"],
             ["Wants", "network-online.target"]],
         Service: [["Type", "simple"], ["User", "sws-app"], ["Group", "sws-app"],
-            ["EnvironmentFile", "/etc/sws/app.env"], ["WorkingDirectory", APP_DIR],
+            // app.env is rendered; app-db.env (optional) is written by sws-app-use-db after a promotion.
+            ["EnvironmentFile", "/etc/sws/app.env"], ["EnvironmentFile", "-/etc/sws/app-db.env"], ["WorkingDirectory", APP_DIR],
             ["ExecStart", exec], ["Restart", "always"], ["RestartSec", "500ms"],
             ["NoNewPrivileges", "yes"], ["ProtectSystem", "strict"], ["ProtectHome", "yes"], ["PrivateTmp", "yes"]],
         Install: [["WantedBy", "multi-user.target"]],

@@ -2,7 +2,7 @@
 // ACME HTTP-01 passthrough to certbot, health-checked web backends, metrics on localhost.
 import { Ports, Role, serversWith } from "../model";
 import { TlsMode } from "../types";
-import { PayloadPart, RenderContext, envFile, file, script, unit } from "./part";
+import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, script, unit } from "./part";
 
 export const HAPROXY_CERT_DIR = "/etc/haproxy/certs";
 
@@ -22,8 +22,12 @@ export function renderHaproxyCfg(ctx: RenderContext): string {
         ? `    http-request redirect prefix https://${model.domain} code 301 if { hdr(host),field(1,:) -i ${model.apexDomain} }\n`
         : "";
     const local = ctx.server.roles.includes(Role.Web);
+    // End-to-end TLS: re-encrypt to each web server and verify its certificate against the internal CA.
+    const reencrypt = model.hardening.endToEndTls
+        ? ` ssl verify required ca-file ${INTERNAL_CA} verifyhost web.sws.internal sni str(web.sws.internal) check-sni web.sws.internal`
+        : "";
     const webServer = (s: { name: string; privateIp: string }) =>
-        `    server ${s.name} ${local && s.name === ctx.server.name ? "127.0.0.1" : s.privateIp}:${Ports.web} check`;
+        `    server ${s.name} ${local && s.name === ctx.server.name ? "127.0.0.1" : s.privateIp}:${model.hardening.webPort} check${reencrypt}`;
     return `# HAProxy for ${model.domain} (rendered by secured-web-stack; edits are overwritten)
 global
     log stdout format raw local0 info
@@ -55,6 +59,7 @@ defaults
 
 frontend metrics
     bind 127.0.0.1:${Ports.local.haproxyMetrics}
+    http-request set-log-level silent
     http-request use-service prometheus-exporter if { path /metrics }
     http-request return status 200 content-type text/plain string "ok" if { path /healthz }
 

@@ -3,7 +3,7 @@
 import { Ports } from "../model";
 import * as fs from "fs";
 import * as path from "path";
-import { PayloadPart, RenderContext, envFile, file, unit } from "./part";
+import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, unit } from "./part";
 import { firewallPart } from "./firewall";
 
 export function basePart(ctx: RenderContext): PayloadPart {
@@ -35,6 +35,10 @@ export function basePart(ctx: RenderContext): PayloadPart {
             `APT::Periodic::Unattended-Upgrade "1";`,
         ].join("\n") + "\n"),
     ];
+    if (model.hardening.endToEndTls) {
+        if (!ctx.deploy.internalCaPem) throw new Error("hardening.endToEndTls: the internal CA certificate was not provided to the renderer");
+        files.push(file(INTERNAL_CA, ctx.deploy.internalCaPem));
+    }
     const base: PayloadPart = {
         packages: ["python3-boto3", "prometheus-node-exporter", "unattended-upgrades"],
         files,

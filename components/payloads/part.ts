@@ -38,6 +38,14 @@ export interface RenderContext {
     deploy: DeployValues;
 }
 
+/** The internal CA certificate (public) on every server when hardening.endToEndTls is on. */
+export const INTERNAL_CA = "/etc/sws/internal-ca.pem";
+
+/** DNS names in a server's internal certificate, besides its address: its own and one per role. */
+export function internalNames(server: { name: string; roles: string[] }): string[] {
+    return [`${server.name}.sws.internal`, ...server.roles.map((r) => `${r}.sws.internal`)];
+}
+
 export interface DeployValues {
     /** EBS volume id of the database data volume (attached to the database server). */
     dataVolumeId?: string;
@@ -45,6 +53,8 @@ export interface DeployValues {
     region: string;
     /** ACM certificate ARN (tls.mode "acm"). */
     acmCertificateArn?: string;
+    /** The internal CA certificate (PEM, public) for hardening.endToEndTls. */
+    internalCaPem?: string;
 }
 
 export function file(p: string, content: string, permissions = "0644", owner = "root:root", defer?: boolean): PayloadFile {

@@ -1,7 +1,7 @@
 // Server 2: Nginx serving static files and proxying the rest to the application servers over
 // kept-alive upstream connections; stub_status on localhost for the exporter.
 import { Ports, Role, serversWith } from "../model";
-import { PayloadPart, RenderContext, envFile, file, unit } from "./part";
+import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, unit } from "./part";
 
 export function renderNginxConf(ctx: RenderContext): string {
     const { model, server } = ctx;
@@ -11,6 +11,22 @@ export function renderNginxConf(ctx: RenderContext): string {
     // The balancer's own address when it shares this server; otherwise its private address.
     const trusted = [...new Set(balancers.map(local))];
     const listen = server.roles.includes(Role.Balancer) ? "127.0.0.1" : server.privateIp;
+    const tls = model.hardening.endToEndTls;
+    const port = model.hardening.webPort;
+    // End-to-end TLS: Nginx serves its internal certificate and verifies the app's.
+    const serverTls = tls ? `
+        ssl_certificate /run/sws/secrets/internal-tls-nginx.pem;
+        ssl_certificate_key /run/sws/secrets/internal-tls-nginx.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache shared:SSL:10m;
+        ssl_session_timeout 1h;` : "";
+    const upstreamTls = tls ? `
+            proxy_ssl_verify on;
+            proxy_ssl_trusted_certificate ${INTERNAL_CA};
+            proxy_ssl_name app.sws.internal;
+            proxy_ssl_server_name on;
+            proxy_ssl_session_reuse on;
+            proxy_ssl_protocols TLSv1.2 TLSv1.3;` : "";
     return `# Nginx for ${model.domain} on ${server.name} (rendered by secured-web-stack)
 user www-data;
 worker_processes auto;
@@ -42,14 +58,14 @@ ${trusted.map((a) => `    set_real_ip_from ${a};`).join("\n")}
     access_log /var/log/nginx/access.log sws buffer=64k flush=1s;
 
     upstream app {
-${apps.map((s) => `        server ${local(s)}:${model.app.port} max_fails=0;`).join("\n")}
+${apps.map((s) => `        server ${local(s)}:${model.hardening.appPort} max_fails=0;`).join("\n")}
         keepalive 64;
     }
 
     server {
-        listen ${listen}:${Ports.web} default_server;
+        listen ${listen}:${port}${tls ? " ssl" : ""} default_server;
         server_name ${model.domain};
-        root /srv/www;
+        root /srv/www;${serverTls}
 
         location = /lb-health {
             access_log off;
@@ -60,7 +76,7 @@ ${apps.map((s) => `        server ${local(s)}:${model.app.port} max_fails=0;`).j
             expires 1h;
         }
         location / {
-            proxy_pass http://app;
+            proxy_pass ${tls ? "https" : "http"}://app;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host $host;
@@ -68,7 +84,7 @@ ${apps.map((s) => `        server ${local(s)}:${model.app.port} max_fails=0;`).j
             proxy_set_header X-Forwarded-Proto https;
             proxy_connect_timeout 2s;
             proxy_read_timeout 30s;
-            proxy_next_upstream error timeout;
+            proxy_next_upstream error timeout;${upstreamTls}
         }
     }
 

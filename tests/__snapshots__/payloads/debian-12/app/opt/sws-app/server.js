@@ -4,6 +4,7 @@
 // (Debian/Ubuntu package node-mysql), so the server needs nothing from the npm registry at boot.
 "use strict";
 const http = require("http");
+const https = require("https");
 const fs = require("fs");
 const cluster = require("cluster");
 const mysql = require("mysql");
@@ -19,8 +20,9 @@ if (cluster.isPrimary && WORKERS > 1) {
 }
 
 const pool = mysql.createPool({
-  host: env.DB_HOST || "127.0.0.1",
-  port: Number(env.DB_PORT || 3306),
+  // A local database is reached through its socket; a remote one over TCP, with TLS when a CA is given.
+  ...(env.DB_SOCKET ? { socketPath: env.DB_SOCKET } : { host: env.DB_HOST || "127.0.0.1", port: Number(env.DB_PORT || 3306) }),
+  ...(env.DB_SSL_CA ? { ssl: { ca: fs.readFileSync(env.DB_SSL_CA, "utf8") } } : {}),
   user: env.DB_USER || "app",
   password: fs.readFileSync(env.DB_PASSWORD_FILE || "/run/sws/secrets/db-app-password", "utf8").trim(),
   database: env.DB_NAME || "app",
@@ -91,12 +93,16 @@ async function handle(req, res) {
   return send(res, 404, "text/plain", "not found\n");
 }
 
-const server = http.createServer((req, res) => {
+function onRequest(req, res) {
   handle(req, res).catch((err) => {
     // The database is down or slow: answer 503 at once instead of hanging.
     if (!res.headersSent) send(res, 503, "text/plain", `database unavailable: ${err.code || err.message}\n`);
   });
-});
+}
+// With TLS_CERT_FILE (key and certificate in one PEM, from the stack's internal CA) it serves HTTPS.
+const server = env.TLS_CERT_FILE
+  ? https.createServer({ key: fs.readFileSync(env.TLS_CERT_FILE), cert: fs.readFileSync(env.TLS_CERT_FILE) }, onRequest)
+  : http.createServer(onRequest);
 server.keepAliveTimeout = 75000; // longer than Nginx's upstream keep-alive, so Nginx closes first
 server.listen(PORT, env.BIND_ADDR || "0.0.0.0", () => console.log(`app listening on ${env.BIND_ADDR || "0.0.0.0"}:${PORT}`));
 for (const sig of ["SIGTERM", "SIGINT"]) process.on(sig, () => server.close(() => pool.end(() => process.exit(0))));

@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// The default application server of secured-web-stack: one page that writes a row and reads it
+// back, and /healthz that checks the database. Plain Node.js + the distribution's `mysql` module
+// (Debian/Ubuntu package node-mysql), so the server needs nothing from the npm registry at boot.
+"use strict";
+const http = require("http");
+const https = require("https");
+const fs = require("fs");
+const cluster = require("cluster");
+const mysql = require("mysql");
+
+const env = process.env;
+const PORT = Number(env.PORT || 3000);
+const WORKERS = Number(env.WORKERS || 1);
+
+if (cluster.isPrimary && WORKERS > 1) {
+  for (let i = 0; i < WORKERS; i++) cluster.fork();
+  cluster.on("exit", () => cluster.fork());
+  return;
+}
+
+const pool = mysql.createPool({
+  // A local database is reached through its socket; a remote one over TCP, with TLS when a CA is given.
+  ...(env.DB_SOCKET ? { socketPath: env.DB_SOCKET } : { host: env.DB_HOST || "127.0.0.1", port: Number(env.DB_PORT || 3306) }),
+  ...(env.DB_SSL_CA ? { ssl: { ca: fs.readFileSync(env.DB_SSL_CA, "utf8") } } : {}),
+  user: env.DB_USER || "app",
+  password: fs.readFileSync(env.DB_PASSWORD_FILE || "/run/sws/secrets/db-app-password", "utf8").trim(),
+  database: env.DB_NAME || "app",
+  connectionLimit: Number(env.DB_POOL_SIZE || 16),
+  connectTimeout: 2000,
+  acquireTimeout: 2000,
+  waitForConnections: true,
+  queueLimit: 256,
+});
+
+function query(sql, args) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("database timeout")), 3000);
+    pool.query(sql, args, (err, rows) => {
+      clearTimeout(timer);
+      if (err) reject(err); else resolve(rows);
+    });
+  });
+}
+
+let schemaReady = null;
+function ensureSchema() {
+  if (!schemaReady) {
+    schemaReady = query(
+      "CREATE TABLE IF NOT EXISTS visits (id BIGINT AUTO_INCREMENT PRIMARY KEY, " +
+      "at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), client VARCHAR(64) NOT NULL, " +
+      "note VARCHAR(255) NOT NULL DEFAULT '') ENGINE=InnoDB").catch((e) => { schemaReady = null; throw e; });
+  }
+  return schemaReady;
+}
+
+function send(res, status, type, body) {
+  res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), "Cache-Control": "no-store" });
+  res.end(body);
+}
+
+const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+async function handle(req, res) {
+  const url = new URL(req.url, "http://app");
+  if (url.pathname === "/healthz") {
+    await query("SELECT 1");
+    return send(res, 200, "text/plain", "ok\n");
+  }
+  if (url.pathname === "/visit" && req.method === "POST") {
+    // Acknowledged insert: 201 only after the commit returned (used by the lab's durability drill).
+    await ensureSchema();
+    const note = (url.searchParams.get("note") || "").slice(0, 255);
+    const r = await query("INSERT INTO visits (client, note) VALUES (?, ?)", [String(req.headers["x-forwarded-for"] || "").slice(0, 64), note]);
+    return send(res, 201, "application/json", JSON.stringify({ id: r.insertId }) + "\n");
+  }
+  if (url.pathname === "/count") {
+    await ensureSchema();
+    const note = url.searchParams.get("note");
+    const rows = note === null ? await query("SELECT COUNT(*) AS n FROM visits") : await query("SELECT COUNT(*) AS n FROM visits WHERE note = ?", [note]);
+    return send(res, 200, "application/json", JSON.stringify({ count: rows[0].n }) + "\n");
+  }
+  if (url.pathname === "/" && (req.method === "GET" || req.method === "HEAD")) {
+    await ensureSchema();
+    const client = String(req.headers["x-forwarded-for"] || req.socket.remoteAddress || "").slice(0, 64);
+    const r = await query("INSERT INTO visits (client) VALUES (?)", [client]);
+    const rows = await query("SELECT id, at, client FROM visits WHERE id = ?", [r.insertId]);
+    const row = rows[0];
+    return send(res, 200, "text/html; charset=utf-8",
+      `<!doctype html><title>secured-web-stack</title><h1>Hello from ${escapeHtml(env.SWS_DOMAIN || "the app")}</h1>` +
+      `<p id="row" data-id="${row.id}">wrote and read row ${row.id} at ${escapeHtml(new Date(row.at).toISOString())} for ${escapeHtml(row.client)}</p>\n`);
+  }
+  return send(res, 404, "text/plain", "not found\n");
+}
+
+function onRequest(req, res) {
+  handle(req, res).catch((err) => {
+    // The database is down or slow: answer 503 at once instead of hanging.
+    if (!res.headersSent) send(res, 503, "text/plain", `database unavailable: ${err.code || err.message}\n`);
+  });
+}
+// With TLS_CERT_FILE (key and certificate in one PEM, from the stack's internal CA) it serves HTTPS.
+const server = env.TLS_CERT_FILE
+  ? https.createServer({ key: fs.readFileSync(env.TLS_CERT_FILE), cert: fs.readFileSync(env.TLS_CERT_FILE) }, onRequest)
+  : http.createServer(onRequest);
+server.keepAliveTimeout = 75000; // longer than Nginx's upstream keep-alive, so Nginx closes first
+server.listen(PORT, env.BIND_ADDR || "0.0.0.0", () => console.log(`app listening on ${env.BIND_ADDR || "0.0.0.0"}:${PORT}`));
+for (const sig of ["SIGTERM", "SIGINT"]) process.on(sig, () => server.close(() => pool.end(() => process.exit(0))));
