@@ -381,6 +381,11 @@ async function main(): Promise<number> {
       const { runChecks } = await import("./checks");
       return runChecks(json);
     }
+    case "drill": {
+      requireRoot();
+      const { runDrill } = await import("./checks/drill");
+      return runDrill(json);
+    }
     case "bench": {
       requireRoot();
       const { bench } = await import("./bench");
@@ -388,7 +393,7 @@ async function main(): Promise<number> {
       return bench(json, i >= 0 ? Number(args[i + 1]) : 10);
     }
     default:
-      process.stdout.write("usage: npm run lab -- up | down | check [--json] | status [--json] | bench [--json] [--duration S]\n");
+      process.stdout.write("usage: npm run lab -- up | down | check [--json] | status [--json] | drill [--json] | bench [--json] [--duration S]\n");
       return cmd === "help" ? 0 : 2;
   }
 }
