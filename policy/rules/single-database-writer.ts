@@ -21,7 +21,7 @@ const configSchema = {
 const remediation =
     "Add a replica of the writer (`read_only = ON`, replicating from it) that can be promoted, or run a " +
     "multi-writer cluster (MySQL Group Replication, Galera), or use a Multi-AZ RDS instance. SecuredWebStack: " +
-    "no argument adds a replica yet; one writer is the seed's design, and this advisory finding documents it.";
+    "set `hardening.databaseReplica: true` (a read-only replica with GTID auto-positioning and a scripted promotion, sws-db-promote).";
 
 const MYSQL_ENGINES = /^(mysql|mariadb|aurora-mysql|aurora)$/;
 

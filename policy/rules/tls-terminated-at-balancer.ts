@@ -8,8 +8,8 @@ import { validateIndexedStack } from "../lib/stack";
 const remediation =
     "Re-encrypt from the balancer to the web tier: serve TLS on the web servers and give every backend " +
     "`server` line `ssl verify required ca-file <internal CA>` (or pass TLS through with `mode tcp`). " +
-    "SecuredWebStack: no argument switches this yet; terminating at the balancer is the seed's design, " +
-    "and this advisory finding documents the trade-off.";
+    "SecuredWebStack: set `hardening.endToEndTls: true` (HAProxy → Nginx → app re-encrypted with an internal CA, " +
+    "verified on every hop).";
 
 export const tlsTerminatedAtBalancer: StackValidationPolicy = {
     name: "tls-terminated-at-balancer",
