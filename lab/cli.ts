@@ -153,6 +153,12 @@ async function up(): Promise<number> {
     await down();
   }
   mkdirp(STATE, 0o755);
+  // Fresh logs for this lab; the previous run's stay next to them.
+  const logs = path.join(STATE, "logs");
+  if (fs.existsSync(logs)) {
+    fs.rmSync(`${logs}.previous`, { recursive: true, force: true });
+    fs.renameSync(logs, `${logs}.previous`);
+  }
   const notes: string[] = [];
 
   const acmeCa = await step("lab CA and pebble's certificate", () => ensureCa(cfg.lab.acme));
@@ -324,7 +330,7 @@ async function down(): Promise<number> {
   });
   await step("remove the lab's state (logs are kept)", () => {
     for (const e of fs.existsSync(STATE) ? fs.readdirSync(STATE) : []) {
-      if (e === "logs" || e === "last-check.json") continue;
+      if (e === "logs" || e === "logs.previous" || e === "last-check.json") continue;
       fs.rmSync(path.join(STATE, e), { recursive: true, force: true });
     }
   });
