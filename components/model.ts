@@ -229,6 +229,10 @@ export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
         web: matching(p, "instanceTypes.web", it.web, INSTANCE_TYPE, itDesc, "t3.small")!,
         app: matching(p, "instanceTypes.app", it.app, INSTANCE_TYPE, itDesc, "t3.medium")!,
     };
+    // The AMIs and the collector's pinned build are x86_64: a Graviton type would boot the wrong image.
+    for (const [role, t] of Object.entries(types)) {
+        if (/^[a-z]+\d+g[a-z]*\./.test(t)) p.push(`instanceTypes.${role}: ${JSON.stringify(t)} is an arm64 (Graviton) type; the stack's images and collector build are x86_64 — use a type such as "t3.small" or "m7i.large"`);
+    }
     const webServers = intIn(p, "webServers", args.webServers, 1, 10, 1);
     const appServers = intIn(p, "appServers", args.appServers, 1, 10, 1);
     const h = args.hardening ?? {};

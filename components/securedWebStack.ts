@@ -15,7 +15,7 @@ import { createInstanceRole, Statement } from "./aws/iam";
 import { createDataVolume, createInstance, lookupAmi } from "./aws/servers";
 import { createDeployGate } from "./aws/deployGate";
 import { estimateMonthlyCost } from "./aws/cost";
-import { collectorPolicyStatements, createMonitoring } from "./aws/monitoring";
+import { collectorPolicyStatements, createMonitoring, customMetricCount } from "./aws/monitoring";
 
 export const TYPE_TOKEN = "secured-web-stack:index:SecuredWebStack";
 
@@ -119,7 +119,7 @@ export class SecuredWebStack extends pulumi.ComponentResource {
         new aws.ec2.EipAssociation(`${name}-lb-eip-assoc`, { allocationId: eip.allocationId, instanceId: instances[lb.name].id }, child);
 
         const monitoring = createMonitoring(name, model, model.servers.map((server) => ({ server, instance: instances[server.name] })), region, child);
-        const cost = estimateMonthlyCost(model);
+        const cost = estimateMonthlyCost(model, monitoring.billedAlarms, model.monitoring.sink === "cloudwatch" ? customMetricCount(model) : 0);
 
         if (model.deployGate.enabled) {
             createDeployGate(name, {

@@ -13,6 +13,7 @@ const BAD: [string, any, string, string][] = [
     ["unknown layout", { layout: "mesh" }, "layout", `"split"`],
     ["unknown os", { os: "centos-7" }, "os", `"ubuntu-24.04"`],
     ["malformed instance type", { instanceTypes: { web: "large" } }, "instanceTypes.web", "t3.small"],
+    ["arm64 instance type", { instanceTypes: { app: "t4g.medium" } }, "instanceTypes.app", "x86_64"],
     ["web servers zero", { webServers: 0 }, "webServers", "1 to 10"],
     ["web servers fractional", { webServers: 1.5 }, "webServers", "whole number"],
     ["bad VPC CIDR", { network: { vpcCidr: "10.20.0.0/33" } }, "network.vpcCidr", "CIDR"],

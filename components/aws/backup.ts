@@ -40,14 +40,14 @@ export function snapshotTargetTags(stackName: string): { [k: string]: string } {
 /** The DLM policy's schedules (pure, tested): daily retain N, weekly retain M (omitted when M is 0). */
 export function snapshotSchedules(b: BackupModel, tags: { [k: string]: string }): aws.types.input.dlm.LifecyclePolicyPolicyDetailsSchedule[] {
     const schedules: aws.types.input.dlm.LifecyclePolicyPolicyDetailsSchedule[] = [{
-        name: `daily, keep ${b.dailySnapshots}`, copyTags: true,
+        name: `daily keep ${b.dailySnapshots}`, copyTags: true,
         createRule: { interval: 24, intervalUnit: "HOURS", times: SNAPSHOT_TIMES.daily },
         retainRule: { count: b.dailySnapshots },
         tagsToAdd: { ...tags, "sws:snapshot": "daily" },
     }];
     if (b.weeklySnapshots > 0) {
         schedules.push({
-            name: `weekly, keep ${b.weeklySnapshots}`, copyTags: true,
+            name: `weekly keep ${b.weeklySnapshots}`, copyTags: true,
             createRule: { cronExpression: SNAPSHOT_TIMES.weeklyCron },
             retainRule: { count: b.weeklySnapshots },
             tagsToAdd: { ...tags, "sws:snapshot": "weekly" },
@@ -94,7 +94,8 @@ export function createBackups(name: string, model: Model, tags: { [k: string]: s
         role: dlmRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole",
     }, opts);
     const lifecyclePolicy = new aws.dlm.LifecyclePolicy(`${name}-db-snapshots`, {
-        description: `${name}-${model.environment} database data volume: ${b.dailySnapshots} daily${b.weeklySnapshots ? `, ${b.weeklySnapshots} weekly` : ""}`,
+        // DLM allows [0-9A-Za-z _-] only in descriptions.
+        description: `${name}-${model.environment} database data volume ${b.dailySnapshots} daily ${b.weeklySnapshots} weekly`.replace(/[^0-9A-Za-z _-]/g, "-"),
         executionRoleArn: dlmRole.arn,
         state: "ENABLED",
         policyDetails: {

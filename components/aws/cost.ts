@@ -15,7 +15,8 @@ export interface CostEstimate {
 
 const ROOT_GB = 16;
 
-export function estimateMonthlyCost(model: Model, alarms = 0): CostEstimate {
+/** `alarms`: CloudWatch alarms as billed; `metrics`: CloudWatch custom metrics published. */
+export function estimateMonthlyCost(model: Model, alarms = 0, metrics = 0): CostEstimate {
     const h = prices.hoursPerMonth;
     const table = prices.instanceHourly as { [t: string]: number };
     const lines: CostLine[] = [];
@@ -35,6 +36,7 @@ export function estimateMonthlyCost(model: Model, alarms = 0): CostEstimate {
     if (model.monitoring.sink === MonitoringSink.CloudWatch) {
         lines.push({ item: "CloudWatch dashboard", usd: prices.cloudwatchDashboardMonth });
         if (alarms) lines.push({ item: `CloudWatch alarms ×${alarms}`, usd: alarms * prices.cloudwatchAlarmMonth });
+        if (metrics) lines.push({ item: `CloudWatch custom metrics ×${metrics}`, usd: metrics * prices.cloudwatchMetricMonth });
     }
     if (model.tls.mode === TlsMode.Acm) lines.push({ item: "ACM exportable certificate", usd: prices.acmExportableCertificatePerYear / 12 });
     const totalUsd = Math.round(lines.reduce((a, l) => a + l.usd, 0) * 100) / 100;

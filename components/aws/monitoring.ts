@@ -11,10 +11,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { Model, Role, ServerModel, serversWith } from "../model";
 import { MonitoringSink } from "../types";
 import {
-    CW_NAMESPACE, DATA_MOUNTPOINT, HAPROXY_SITE_FRONTEND, HAPROXY_WEB_BACKEND, ampRegion, hasDatabase, logGroupNames, siteBalancer,
+    cloudWatchSeries, CW_NAMESPACE, DATA_MOUNTPOINT, HAPROXY_SITE_FRONTEND, HAPROXY_WEB_BACKEND, ampRegion, hasDatabase, logGroupNames, siteBalancer,
 } from "../payloads/collector";
 
 export interface MonitoredServer { server: ServerModel; instance: aws.ec2.Instance }
+
+/** CloudWatch custom metrics a server publishes: one per name and dimension set (see CLOUDWATCH_SERIES). */
+export function customMetricCount(model: Pick<Model, "servers">): number {
+    return model.servers.reduce((n, s) => n + cloudWatchSeries(s.roles).reduce((m, c) => m + c.names.length, 0), 0);
+}
 
 /** Days CloudWatch keeps the collectors' log groups. */
 export const LOG_RETENTION_DAYS = { metrics: 14, logs: 30 } as const;
@@ -189,8 +194,14 @@ export function diskTargets(model: Pick<Model, "servers">): { host: string; moun
 /** Dashboard + alarms (CloudWatch sink only; SNS topic + email subscription when model.monitoring.alarmEmail). Children get { parent } from opts. */
 export function createMonitoring(
     name: string, model: Model, servers: MonitoredServer[], region: pulumi.Input<string>, opts: pulumi.CustomResourceOptions,
-): { dashboardUrl?: pulumi.Output<string>; dashboardName?: pulumi.Output<string> } {
-    if (model.monitoring.sink !== MonitoringSink.CloudWatch) return {};
+): { dashboardUrl?: pulumi.Output<string>; dashboardName?: pulumi.Output<string>; billedAlarms: number } {
+    if (model.monitoring.sink !== MonitoringSink.CloudWatch) return { billedAlarms: 0 };
+    // Alarms as CloudWatch bills them (an anomaly-detection alarm counts as three), for the cost output.
+    let billedAlarms = 0;
+    const alarm = (n: string, a: aws.cloudwatch.MetricAlarmArgs, o: pulumi.CustomResourceOptions) => {
+        billedAlarms += a.thresholdMetricId ? 3 : 1;
+        return new aws.cloudwatch.MetricAlarm(n, a, o);
+    };
     const tags = { ...model.tags, stack: name, environment: model.environment, "managed-by": "secured-web-stack" };
     const groups = logGroupNames(model);
     // The collectors write here; they may not create groups, so retention is always ours.
@@ -212,7 +223,7 @@ export function createMonitoring(
 
     // QPS dropped to zero: no client request reached the site's front end for 5 minutes
     // (nginx's own counter never drops to zero: HAProxy's health checks hit it every second).
-    new aws.cloudwatch.MetricAlarm(`${name}-alarm-qps-zero`, {
+    alarm(`${name}-alarm-qps-zero`, {
         ...common, name: alarmName("qps-zero"),
         alarmDescription: `No request reached https://${model.domain}/ for 5 minutes (HAProxy front end ${HAPROXY_SITE_FRONTEND} on ${lb}); missing data (collector down) counts as zero.`,
         namespace: CW_NAMESPACE, metricName: "haproxy_frontend_http_requests_total", dimensions: dims(model, lb, { proxy: HAPROXY_SITE_FRONTEND }),
@@ -220,7 +231,7 @@ export function createMonitoring(
         comparisonOperator: "LessThanOrEqualToThreshold", threshold: 0, treatMissingData: "breaching",
     }, opts);
     // QPS spike: above the anomaly-detection band learnt from the site's own traffic.
-    new aws.cloudwatch.MetricAlarm(`${name}-alarm-qps-spike`, {
+    alarm(`${name}-alarm-qps-spike`, {
         ...common, name: alarmName("qps-spike"),
         alarmDescription: `Requests per minute at ${lb} above the expected band (anomaly detection, ${THRESHOLDS.spikeBand} standard deviations) for 3 minutes.`,
         comparisonOperator: "GreaterThanUpperThreshold", evaluationPeriods: 3, datapointsToAlarm: 3,
@@ -230,14 +241,14 @@ export function createMonitoring(
             { id: "band", returnData: true, label: "expected", expression: `ANOMALY_DETECTION_BAND(m1, ${THRESHOLDS.spikeBand})` },
         ],
     }, opts);
-    new aws.cloudwatch.MetricAlarm(`${name}-alarm-backend-down`, {
+    alarm(`${name}-alarm-backend-down`, {
         ...common, name: alarmName("backend-down"),
         alarmDescription: `Fewer than ${webs.length} web server(s) pass HAProxy's health check on ${lb} (backend ${HAPROXY_WEB_BACKEND}).`,
         namespace: CW_NAMESPACE, metricName: "haproxy_backend_active_servers", dimensions: dims(model, lb, { proxy: HAPROXY_WEB_BACKEND }),
         statistic: "Minimum", period: 60, evaluationPeriods: 2, datapointsToAlarm: 2,
         comparisonOperator: "LessThanThreshold", threshold: webs.length, treatMissingData: "missing",
     }, opts);
-    new aws.cloudwatch.MetricAlarm(`${name}-alarm-5xx-ratio`, {
+    alarm(`${name}-alarm-5xx-ratio`, {
         ...common, name: alarmName("5xx-ratio"),
         alarmDescription: `More than ${THRESHOLDS.fiveXxPercent} % of responses at ${lb} were 5xx in 3 of 5 minutes (minutes with fewer than ${THRESHOLDS.fiveXxMinRequestsPerMinute} requests count as fine).`,
         comparisonOperator: "GreaterThanThreshold", threshold: THRESHOLDS.fiveXxPercent, evaluationPeriods: 5, datapointsToAlarm: 3,
@@ -250,7 +261,7 @@ export function createMonitoring(
     }, opts);
     for (const { host, mountpoint } of diskTargets(model)) {
         const what = `disk-${host}${mountpoint === "/" ? "" : "-data"}`;
-        new aws.cloudwatch.MetricAlarm(`${name}-alarm-${what}`, {
+        alarm(`${name}-alarm-${what}`, {
             ...common, name: alarmName(what),
             alarmDescription: `Disk ${mountpoint} on ${host} is more than ${THRESHOLDS.diskPercent} % full.`,
             comparisonOperator: "GreaterThanThreshold", threshold: THRESHOLDS.diskPercent, evaluationPeriods: 2, datapointsToAlarm: 2,
@@ -262,7 +273,7 @@ export function createMonitoring(
             ],
         }, opts);
     }
-    new aws.cloudwatch.MetricAlarm(`${name}-alarm-cert-expiry`, {
+    alarm(`${name}-alarm-cert-expiry`, {
         ...common, name: alarmName("cert-expiry"),
         alarmDescription: `The certificate HAProxy serves for ${model.domain} expires in less than ${THRESHOLDS.certificateDays} days (sws-cert-expiry on ${lb}).`,
         namespace: CW_NAMESPACE, metricName: "sws_tls_certificate_expires_in_seconds", dimensions: dims(model, lb),
@@ -271,7 +282,7 @@ export function createMonitoring(
     }, opts);
     // The instance itself (works even when its collector does not).
     for (const { server, instance } of servers) {
-        new aws.cloudwatch.MetricAlarm(`${name}-alarm-status-${server.name}`, {
+        alarm(`${name}-alarm-status-${server.name}`, {
             ...common, name: alarmName(`status-${server.name}`),
             alarmDescription: `EC2 status checks fail on ${server.name}.`,
             namespace: "AWS/EC2", metricName: "StatusCheckFailed", dimensions: { InstanceId: instance.id },
@@ -286,6 +297,7 @@ export function createMonitoring(
         dashboardBody: pulumi.output(region).apply((r) => JSON.stringify({ start: "-PT3H", periodOverride: "inherit", ...dashboardBody(model, r) })),
     }, opts);
     return {
+        billedAlarms,
         dashboardName: dashboard.dashboardName,
         dashboardUrl: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboard.dashboardName}`,
     };

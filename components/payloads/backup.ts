@@ -12,7 +12,7 @@ import { DeployValues, PayloadPart, RenderContext, envFile, file, script, unit }
 
 /** Backup settings (SecuredWebStackArgs.backup). Kept free of unions for other Pulumi languages. */
 export interface BackupArgs {
-    /** Daily EBS snapshots of the database data volume to keep (DLM). Default 7. */
+    /** Daily EBS snapshots of the database data volume to keep (DLM). Default 7 (14 when environment is "prod"). */
     dailySnapshots?: number;
     /** Weekly EBS snapshots of the database data volume to keep (DLM). Default 4. */
     weeklySnapshots?: number;
@@ -61,12 +61,20 @@ const RANGES: { [k in keyof BackupModel]: [number, number, string] } = {
 };
 
 /**
+ * Defaults: 7 daily snapshots, or 14 in "prod" (policy/config.prod.json asks database-volume-backed-up
+ * for minRetainCount 14), 4 weekly, 14 days of logical backups, binlogs every 5 minutes.
+ */
+export function backupDefaults(environment?: string): BackupModel {
+    return { ...BACKUP_DEFAULTS, ...(environment === "prod" ? { dailySnapshots: 14 } : {}) };
+}
+
+/**
  * Validates `backup` (undefined: every default) and returns the model's backup settings. Each
  * problem names its field, e.g. `backup.dailySnapshots: 0 is not allowed; use a whole number from
  * 1 to 365 (daily snapshots kept)`.
  */
-export function validateBackupArgs(args: BackupArgs | undefined, problems: string[]): BackupModel {
-    const out: BackupModel = { ...BACKUP_DEFAULTS };
+export function validateBackupArgs(args: BackupArgs | undefined, problems: string[], environment?: string): BackupModel {
+    const out: BackupModel = backupDefaults(environment);
     if (args === undefined || args === null) return out;
     if (typeof args !== "object" || Array.isArray(args)) {
         problems.push(`backup: ${JSON.stringify(args)} is not allowed; use an object such as { dailySnapshots: 7, weeklySnapshots: 4 }`);
@@ -87,7 +95,7 @@ export function validateBackupArgs(args: BackupArgs | undefined, problems: strin
 
 /** The model's backup settings (the defaults until the model carries `backup`). */
 export function backupSettings(model: Model): BackupModel {
-    return (model as Model & { backup?: BackupModel }).backup ?? { ...BACKUP_DEFAULTS };
+    return (model as Model & { backup?: BackupModel }).backup ?? backupDefaults(model.environment);
 }
 
 /** The backup target a server's scripts use: s3://<bucket>/<server>, or the local default. */

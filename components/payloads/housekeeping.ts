@@ -1,0 +1,77 @@
+// Patching and housekeeping on every server: unattended security upgrades in a fixed window with
+// an optional automatic reboot, time from the Amazon Time Sync Service (169.254.169.123, already a
+// host-only flow), and a cap on the journal (every sws unit logs there; the files the stack writes
+// under /var/log are rotated by their packages' logrotate configs and by balancer.ts's
+// /etc/logrotate.d/sws-haproxy). Meant to replace base.ts's 52sws-unattended-upgrades file.
+import { TIME_SYNC } from "../flows";
+import { PayloadFile, file, unit } from "./part";
+
+/** Patching settings (SecuredWebStackArgs.patching). */
+export interface PatchingArgs {
+    /** Reboot automatically when an upgrade needs it (kernel, libc), at rebootTime. Default false. */
+    autoReboot?: boolean;
+    /** Server-local time (UTC on EC2) of the automatic reboot, "HH:MM"; upgrades run in the hour before it. Default "04:30". */
+    rebootTime?: string;
+}
+
+export interface PatchingModel {
+    autoReboot: boolean;
+    rebootTime: string;
+}
+
+export const PATCHING_DEFAULTS: Readonly<PatchingModel> = Object.freeze({ autoReboot: false, rebootTime: "04:30" });
+export const UNATTENDED_UPGRADES_CONF = "/etc/apt/apt.conf.d/52sws-unattended-upgrades";
+const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+export function validatePatchingArgs(args: PatchingArgs | undefined, problems: string[]): PatchingModel {
+    const out: PatchingModel = { ...PATCHING_DEFAULTS };
+    if (args === undefined || args === null) return out;
+    if (typeof args !== "object" || Array.isArray(args)) {
+        problems.push(`patching: ${JSON.stringify(args)} is not allowed; use an object such as { autoReboot: true, rebootTime: "04:30" }`);
+        return out;
+    }
+    if (args.autoReboot !== undefined) {
+        if (typeof args.autoReboot !== "boolean") problems.push(`patching.autoReboot: ${JSON.stringify(args.autoReboot)} is not allowed; use true or false`);
+        else out.autoReboot = args.autoReboot;
+    }
+    if (args.rebootTime !== undefined) {
+        if (typeof args.rebootTime !== "string" || !HHMM.test(args.rebootTime)) {
+            problems.push(`patching.rebootTime: ${JSON.stringify(args.rebootTime)} is not allowed; use a 24-hour time "HH:MM" such as "04:30" (server time, UTC on EC2)`);
+        } else out.rebootTime = args.rebootTime;
+    }
+    return out;
+}
+
+/** The upgrade window's start: an hour before the reboot time. */
+export function upgradeWindowStart(rebootTime: string): string {
+    const [h, m] = rebootTime.split(":").map(Number);
+    const t = (h * 60 + m + 23 * 60) % (24 * 60);
+    return `${String(Math.floor(t / 60)).padStart(2, "0")}:${String(t % 60).padStart(2, "0")}`;
+}
+
+/** Every server's housekeeping files (small: they ride in each server's user data). */
+export function housekeepingFiles(p: PatchingModel): PayloadFile[] {
+    const ntp = TIME_SYNC.split("/")[0];
+    return [
+        file(UNATTENDED_UPGRADES_CONF, [
+            `Unattended-Upgrade::Automatic-Reboot "${p.autoReboot}";`,
+            ...(p.autoReboot ? [`Unattended-Upgrade::Automatic-Reboot-Time "${p.rebootTime}";`] : []),
+            `Unattended-Upgrade::Remove-Unused-Dependencies "true";`,
+            `APT::Periodic::Update-Package-Lists "1";`,
+            `APT::Periodic::Unattended-Upgrade "1";`,
+        ].join("\n") + "\n"),
+        // The window: upgrades start within 30 minutes after an hour before the reboot time.
+        file("/etc/systemd/system/apt-daily-upgrade.timer.d/sws.conf", unit({
+            Timer: [["OnCalendar", ""], ["OnCalendar", `*-*-* ${upgradeWindowStart(p.rebootTime)}`], ["RandomizedDelaySec", "30m"]],
+        })),
+        // Whichever time daemon the image runs: systemd-timesyncd (Debian, Ubuntu) or chrony.
+        file("/etc/systemd/timesyncd.conf.d/sws.conf", unit({ Time: [["NTP", ntp]] })),
+        file("/etc/chrony/sources.d/sws-aws.sources", `server ${ntp} prefer iburst minpoll 4 maxpoll 4\n`),
+        file("/etc/systemd/journald.conf.d/sws.conf", unit({ Journal: [["SystemMaxUse", "512M"], ["MaxRetentionSec", "30day"]] })),
+    ];
+}
+
+/** Boot steps after the files are written (only restarts what already runs). */
+export function housekeepingRuncmd(): string[][] {
+    return [["systemctl", "try-restart", "systemd-timesyncd.service", "chrony.service", "systemd-journald.service"]];
+}
