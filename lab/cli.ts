@@ -59,13 +59,22 @@ function ensurePackages(wanted: string[]): string[] {
   if (possible.length) {
     log(`    installing ${possible.join(" ")} …`);
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    let r = run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...possible], { env });
-    if (r.code !== 0) {
-      log("    apt-get install failed; running apt-get update and retrying …");
-      run("apt-get", ["update", "-q"], { env });
-      r = run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...possible], { env });
+    // Packages must not start their daemons on the machine itself (its own network): the usual
+    // policy-rc.d "101: action forbidden", only for the install and only if none is in place.
+    const policy = "/usr/sbin/policy-rc.d";
+    const ours = !fs.existsSync(policy);
+    if (ours) fs.writeFileSync(policy, "#!/bin/sh\n# sws-lab: no service starts while the lab installs packages\nexit 101\n", { mode: 0o755 });
+    try {
+      let r = run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...possible], { env });
+      if (r.code !== 0) {
+        log("    apt-get install failed; running apt-get update and retrying …");
+        run("apt-get", ["update", "-q"], { env });
+        r = run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...possible], { env });
+      }
+      if (r.code !== 0) throw new Error(`apt-get install ${possible.join(" ")} failed:\n${r.stderr.slice(-2000)}`);
+    } finally {
+      if (ours) fs.rmSync(policy, { force: true });
     }
-    if (r.code !== 0) throw new Error(`apt-get install ${possible.join(" ")} failed:\n${r.stderr.slice(-2000)}`);
   }
   for (const n of notes) log(`    note: ${n}`);
   return notes;
