@@ -47,7 +47,7 @@ function latest(ctx: CheckContext, selector: string, window = "30s"): { v: numbe
   return { v, t, series: n };
 }
 
-export function monitoringCheck(ctx: CheckContext, N = 2000): Promise<CheckResult> {
+export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResult> {
   return timedCheck("monitoring", async () => {
     const { rendered, state, cfg } = ctx;
     const lines: string[] = [
