@@ -216,18 +216,20 @@ async function up(): Promise<number> {
   // 524288, but this machine caps every process at its hard RLIMIT_NOFILE and lacks
   // CAP_SYS_RESOURCE. HAProxy's own `-n` ("for systems where resource limits are too low") goes into a
   // runtime drop-in (/run, not the payload), and the lab says so.
-  for (const s of servers) {
-    const cfgFile = (parseCloudConfig(s.userData).write_files ?? []).find((f) => f.path === "/etc/haproxy/haproxy.cfg");
-    const m = /^\s*maxconn\s+(\d+)/m.exec(cfgFile?.content ?? "");
-    if (!m) continue;
-    const need = 2 * Number(m[1]) + 100;
-    if (need <= HARD_NOFILE) continue;
-    const n = Math.floor((HARD_NOFILE - 200) / 2);
-    writeInRoot(s.name, "/run/systemd/system/haproxy.service.d/zz-sws-lab-nofile.conf",
-      `# sws-lab: this machine's hard RLIMIT_NOFILE is ${HARD_NOFILE}; maxconn ${m[1]} needs ~${need}.\n[Service]\nEnvironment="EXTRAOPTS=-S /run/haproxy-master.sock -n ${n}"\n`, "0644", "root:root");
-    notes.push(`machine limit: hard RLIMIT_NOFILE is ${HARD_NOFILE} here (no CAP_SYS_RESOURCE), HAProxy's maxconn ${m[1]} needs ~${need} fds: the lab starts it with \`-n ${n}\` through a runtime drop-in (/run/systemd/system/haproxy.service.d/zz-sws-lab-nofile.conf on ${s.name}); the payload is unchanged`);
-    log(`    note: ${notes[notes.length - 1]}`);
-  }
+  await step("machine adaptations", () => {
+    for (const s of servers) {
+      const cfgFile = (parseCloudConfig(s.userData).write_files ?? []).find((f) => f.path === "/etc/haproxy/haproxy.cfg");
+      const m = /^\s*maxconn\s+(\d+)/m.exec(cfgFile?.content ?? "");
+      if (!m) continue;
+      const need = 2 * Number(m[1]) + 100;
+      if (need <= HARD_NOFILE) continue;
+      const n = Math.floor((HARD_NOFILE - 200) / 2);
+      writeInRoot(s.name, "/run/systemd/system/haproxy.service.d/zz-sws-lab-nofile.conf",
+        `# sws-lab: this machine's hard RLIMIT_NOFILE is ${HARD_NOFILE}; maxconn ${m[1]} needs ~${need}.\n[Service]\nEnvironment="EXTRAOPTS=-S /run/haproxy-master.sock -n ${n}"\n`, "0644", "root:root");
+      notes.push(`machine limit: hard RLIMIT_NOFILE is ${HARD_NOFILE} here (no CAP_SYS_RESOURCE), HAProxy's maxconn ${m[1]} needs ~${need} fds: the lab starts it with \`-n ${n}\` through a runtime drop-in (/run/systemd/system/haproxy.service.d/zz-sws-lab-nofile.conf on ${s.name}); the payload is unchanged`);
+      log(`    note: ${notes[notes.length - 1]}`);
+    }
+  });
   const values = secretValues(rendered.secrets.map((s) => s.parameter));
   let bootOk = true;
   await step("boot every server from its payload (cloud-init write_files, users, runcmd), in parallel", async () => {
