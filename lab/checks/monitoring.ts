@@ -44,7 +44,7 @@ function latest(ctx: CheckContext, selector: string, window = "30s"): { v: numbe
     t = Math.min(t, last.t);
     n++;
   }
-  return { v, t, series: n };
+  return { v, t: n ? t : 0, series: n };
 }
 
 export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResult> {
@@ -114,7 +114,11 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
       after = latest(ctx, nginxSel);
       hAfter = latest(ctx, haproxySel);
       return after.t > burstEnd + 0.5 && hAfter.t > burstEnd + 0.5;
-    }, 60000, 1000);
+    }, 45000, 1000).catch(() => undefined);
+    if (after.t <= burstEnd + 0.5) {
+      lines.push(`✗ no ${nginxSel} sample scraped after the burst reached the sink within 45 s`);
+      return { ok: false, summary: `exporters up ${exporters.filter((e) => e.up).length}/${exporters.length}; no web-tier sample after the burst`, lines, details: { exporters, N, burst: b } };
+    }
     const delta = after.v - before.v;
     const background = bgRate * (after.t - before.t);
     const corrected = delta - background;
