@@ -790,6 +790,20 @@ class Supervisor {
       case "list-unit-files":
         for (const u of this.units.values()) out.push(`${u.name.padEnd(40)} ${u.enabled ? "enabled " : "disabled"} ${u.state} ${u.sub}`);
         break;
+      case "list-timers":
+        for (const u of this.units.values()) if (u.name.endsWith(".timer")) out.push(`${u.name.padEnd(40)} ${u.enabled ? "enabled" : "disabled"} ${u.state} (the lab records timers; it does not fire them)`);
+        break;
+      case "cat":
+        for (const n of names) {
+          const m = this.loadUnit(n);
+          if (!m) {
+            err.push(`No files found for ${n}.`);
+            code = 1;
+            continue;
+          }
+          for (const src of m.sources) out.push(`# ${src}`, (this.readRoot(src) ?? "").trimEnd(), "");
+        }
+        break;
       case "sws-lab-dump":
         out.push(JSON.stringify(this.dump()));
         break;
