@@ -8,7 +8,7 @@
 import { spawn } from "child_process";
 import * as path from "path";
 import { supervisorDump } from "../lab";
-import { inNetns, LAB_DIR, netnsPath, signal, sleep } from "../util";
+import { cleanEnv, inNetns, LAB_DIR, netnsPath, signal, sleep } from "../util";
 import { CheckContext, CheckResult, context, timedCheck } from "./common";
 
 function healthy(ctx: CheckContext): boolean {
@@ -56,7 +56,7 @@ function dbDrill(ctx: CheckContext): Promise<CheckResult> {
     const unit = ctx.rendered.model.dbEngine === "mariadb" ? "mariadb.service" : "mysql.service";
     const note = `drill-${Date.now()}`;
     const writer = spawn("nsenter", [`--net=${netnsPath(ctx.client)}`, "--", process.execPath, path.join(LAB_DIR, "writer.js"),
-      state.balancer.ip, state.domain, note, "6000", state.caBundle]);
+      state.balancer.ip, state.domain, note, "6000", state.caBundle], { env: cleanEnv() });
     let out = "";
     writer.stdout.on("data", (d) => (out += d));
     const finished = new Promise<void>((r) => writer.on("close", () => r()));

@@ -5,7 +5,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { netnsPath, STATE } from "../util";
+import { cleanEnv, netnsPath, STATE } from "../util";
 import { CheckContext, CheckResult } from "./common";
 
 interface Finding {
@@ -42,7 +42,7 @@ export function tlsCheck(ctx: CheckContext): Promise<CheckResult> {
   ];
   return new Promise((resolve) => {
     const fd = fs.openSync(logFile, "w");
-    const child = spawn("nsenter", args, { stdio: ["ignore", fd, fd] });
+    const child = spawn("nsenter", args, { stdio: ["ignore", fd, fd], env: cleanEnv() });
     fs.closeSync(fd);
     const finish = (err?: string) => {
       const ms = Date.now() - t0;
