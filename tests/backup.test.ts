@@ -254,7 +254,8 @@ describe("backup: AWS resources under mocks", function () {
         const [p] = ofType(resources, "aws:dlm/lifecyclePolicy:LifecyclePolicy");
         assert.strictEqual(p.inputs.state, "ENABLED");
         assert.deepStrictEqual(p.inputs.policyDetails.resourceTypes, ["VOLUME"]);
-        assert.deepStrictEqual(p.inputs.policyDetails.targetTags, { "sws:data": "database", stack: "shop" });
+        // DLM targets volumes with ANY of the tags: one tag, only on this stack's data volumes.
+        assert.deepStrictEqual(p.inputs.policyDetails.targetTags, { "sws:snapshots": "shop-prod" });
         assert.deepStrictEqual(p.inputs.policyDetails.schedules.map((s: any) => [s.name, s.retainRule.count]), [["daily keep 14", 14], ["weekly keep 4", 4]]);
         assert.match(p.inputs.description, /^[0-9A-Za-z _-]+$/, "DLM's description alphabet");
         const [attach] = ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
@@ -267,11 +268,12 @@ describe("backup: AWS resources under mocks", function () {
         const { secureStack, replace, dataVolume, resource, T } = await import("./policy/fixtures");
         const { findings } = await import("./policy/run");
         const [p] = ofType(resources, "aws:dlm/lifecyclePolicy:LifecyclePolicy");
-        // The volume exactly as components/aws/servers.ts tags it.
-        let stack = replace(secureStack(), "app-data", dataVolume("app-data", { tags: { stack: "shop", environment: "prod", "managed-by": "secured-web-stack", Name: "shop-app-data", "sws:data": "database", role: "database" } }));
+        // The volume as components/aws/servers.ts tags it (with the wiring's snapshot tag).
+        const tags = { stack: "shop", environment: "prod", "managed-by": "secured-web-stack", Name: "shop-app-data", "sws:data": "database", role: "database", ...aws.snapshotTargetTags("shop", "prod") };
+        let stack = replace(secureStack(), "app-data", dataVolume("app-data", { tags }));
         stack = replace(stack, "db-snapshots", resource(T.lifecyclePolicy, "db-snapshots", "policy-1", p.inputs));
         assert.deepStrictEqual(await findings("database-volume-backed-up", stack, { minRetainCount: 14 }), []);
-        const untagged = replace(stack, "app-data", dataVolume("app-data", { tags: { stack: "other", "sws:data": "database" } }));
+        const untagged = replace(stack, "app-data", dataVolume("app-data", { tags: { ...tags, "sws:snapshots": "shop-dev" } }));
         assert.strictEqual((await findings("database-volume-backed-up", untagged)).length, 1);
     });
 

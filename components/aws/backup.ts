@@ -1,6 +1,6 @@
 // Backups on AWS:
 //   - EBS snapshots of the database data volume by Data Lifecycle Manager: a daily and a weekly
-//     schedule, targeting the volume's tags (sws:data=database + stack=<name>).
+//     schedule, targeting the one tag only this stack's data volumes carry (sws:snapshots=<name>-<env>).
 //   - The bucket the database servers' sws-backup writes to (dumps + binlogs): versioned, KMS
 //     encrypted (aws/s3 key, bucket key on), public access blocked, TLS only, objects expire after
 //     backup.logicalRetentionDays, writable by the database servers' roles only.
@@ -32,9 +32,15 @@ export interface Backups {
 
 /** Time (UTC) of the daily snapshot, and the weekly one's cron (Sunday, an hour later). */
 export const SNAPSHOT_TIMES = { daily: "03:00", weeklyCron: "cron(0 4 ? * SUN *)" } as const;
-/** Tags that select the data volume (components/aws/servers.ts createDataVolume puts them there). */
-export function snapshotTargetTags(stackName: string): { [k: string]: string } {
-    return { "sws:data": "database", stack: stackName };
+/**
+ * The tag that selects this stack's data volumes; components/aws/servers.ts createDataVolume must
+ * put it on them. One tag, unique per stack and environment, because DLM targets a volume carrying
+ * ANY of a policy's target tags (sws:data + stack would also snapshot every root volume of the
+ * stack and every other stack's data volume), and refuses a second policy with the same target
+ * tags (a dev and a prod stack in one account would collide on sws:data=database).
+ */
+export function snapshotTargetTags(stackName: string, environment: string): { [k: string]: string } {
+    return { "sws:snapshots": `${stackName}-${environment}` };
 }
 
 /** The DLM policy's schedules (pure, tested): daily retain N, weekly retain M (omitted when M is 0). */
@@ -100,7 +106,7 @@ export function createBackups(name: string, model: Model, tags: { [k: string]: s
         state: "ENABLED",
         policyDetails: {
             resourceTypes: ["VOLUME"],
-            targetTags: snapshotTargetTags(name),
+            targetTags: snapshotTargetTags(name, model.environment),
             schedules: snapshotSchedules(b, { stack: name, environment: model.environment }),
         },
         tags,
