@@ -48,14 +48,31 @@ export function fetchedFiles(model: Model, server: ServerModel, part: PayloadPar
     ];
 }
 
+/**
+ * The SHA-256 the user data carries for a server's toolkit files: over "<path> <sha256 of the
+ * content>\n" per toolkit file, in fetch.list order (sws-fetch recomputes it before installing).
+ */
+export function toolkitDigest(fetched: FetchedFile[]): string | undefined {
+    const lines = fetched.filter((f) => f.sha256).map((f) => `${f.path} ${f.sha256}\n`).join("");
+    return lines ? crypto.createHash("sha256").update(lines, "utf8").digest("hex") : undefined;
+}
+
+/** /etc/sws/fetch.list: what sws-fetch installs ("+" toolkit files, "-" secrets) and the toolkit digest. */
+export function renderFetchList(fetched: FetchedFile[]): string {
+    const digest = toolkitDigest(fetched);
+    const list = fetched.map((f) => `${f.parameter} ${f.path} ${f.group} ${f.permissions} ${f.sha256 ? "+" : "-"}`);
+    return [...(digest ? [`#toolkit-sha256 ${digest}`] : []), ...list].join("\n") + "\n";
+}
+
 /** One server's payload: only its own roles, plus what every server gets. */
 export function renderServerPart(model: Model, server: ServerModel, deploy: DeployValues): PayloadPart {
     const ctx: RenderContext = { model, server, deploy };
     const roles = ROLE_ORDER.filter((r) => server.roles.includes(r));
     const part = mergeParts([basePart(ctx), ...roles.map((r) => ROLE_PARTS[r](ctx)), collectorPart(ctx)]);
-    // Names, paths and hashes only: secret values and toolkit contents stay in SSM until boot.
-    const list = fetchedFiles(model, server, part).map((f) => `${f.parameter} ${f.path} ${f.group} ${f.permissions} ${f.sha256 ?? "-"}`);
-    part.files.push(file("/etc/sws/fetch.list", list.join("\n") + "\n"));
+    // Names and paths only: secret values and toolkit contents stay in SSM until boot. Toolkit
+    // files ("+") are checked together against one SHA-256 (see toolkitDigest): one hash instead
+    // of one per file keeps the user data inside its budget.
+    part.files.push(file("/etc/sws/fetch.list", renderFetchList(fetchedFiles(model, server, part))));
     return part;
 }
 

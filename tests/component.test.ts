@@ -107,12 +107,13 @@ describe("component under mocks", function () {
             assert.match(userData(r.resources, "app"), /DATA_VOLUME_ID="vol-0123456789abcdef0"/);
         });
 
-        it("stores toolkit files once in SSM and carries only their hashes in user data", () => {
+        it("stores toolkit files once in SSM and carries only their digest in user data", () => {
             const tk = ofType(r.resources, "aws:ssm/parameter:Parameter").filter((p) => p.inputs.name.includes("/toolkit/"));
             assert.ok(tk.some((p) => p.inputs.name === "/sws-dev/dev/toolkit/usr/local/sbin/sws-db-init"));
             assert.ok(tk.every((p) => p.inputs.type === "String"));
             const app = userData(r.resources, "app");
-            assert.match(app, /\/sws-dev\/dev\/toolkit\/opt\/sws-app\/server\.js \/opt\/sws-app\/server\.js root 0644 [0-9a-f]{64}/);
+            assert.match(app, /\/sws-dev\/dev\/toolkit\/opt\/sws-app\/server\.js \/opt\/sws-app\/server\.js root 0644 \+/);
+            assert.match(app, /#toolkit-sha256 [0-9a-f]{64}/);
             assert.ok(!app.includes("createPool"), "the app source is not in the user data");
         });
 

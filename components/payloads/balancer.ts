@@ -65,10 +65,12 @@ frontend metrics
 
 frontend http-in
     bind :${Ports.http}
-${apex}${acme ? `    use_backend acme if { path_beg /.well-known/acme-challenge/ }\n` : ""}    http-request redirect scheme https code 301${acme ? " unless { path_beg /.well-known/acme-challenge/ }" : ""}
-
+${apex}    http-request redirect scheme https code 301${acme ? " unless { path_beg /.well-known/acme-challenge/ }" : ""}
+${acme ? `    use_backend acme if { path_beg /.well-known/acme-challenge/ }\n` : ""}
 frontend https-in
     bind :${Ports.https} ssl crt ${HAPROXY_CERT_DIR}/ alpn h2,http/1.1
+    # Only the balancer says who the client is: drop what the client claims, forwardfor adds the truth.
+    http-request del-header X-Forwarded-For
     http-request set-header X-Forwarded-Proto https
 ${apex}    http-response set-header Strict-Transport-Security "max-age=63072000"
     default_backend web

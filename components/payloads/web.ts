@@ -30,6 +30,7 @@ export function renderNginxConf(ctx: RenderContext): string {
     return `# Nginx for ${model.domain} on ${server.name} (rendered by secured-web-stack)
 user www-data;
 worker_processes auto;
+worker_rlimit_nofile 16384;
 pid /run/nginx.pid;
 error_log /var/log/nginx/error.log warn;
 
@@ -80,7 +81,8 @@ ${apps.map((s) => `        server ${local(s)}:${model.hardening.appPort} max_fai
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            # "client, balancer": the balancer's header (it strips what clients send) plus who sent it.
+            proxy_set_header X-Forwarded-For "$http_x_forwarded_for, $realip_remote_addr";
             proxy_set_header X-Forwarded-Proto https;
             proxy_connect_timeout 2s;
             proxy_read_timeout 30s;
@@ -112,7 +114,7 @@ export function webPart(ctx: RenderContext): PayloadPart {
                     ["ExecStart", ""], ["ExecStart", "/usr/sbin/nginx -g 'daemon off; master_process on;'"],
                     ["ExecReload", ""], ["ExecReload", "/bin/kill -HUP $MAINPID"],
                     ["ExecStop", ""], ["KillSignal", "SIGQUIT"],
-                    ["Restart", "always"], ["RestartSec", "500ms"]],
+                    ["Restart", "always"], ["RestartSec", "500ms"], ["LimitNOFILE", "16384"]],
             })),
             file("/etc/default/prometheus-nginx-exporter", envFile({
                 ARGS: `-nginx.scrape-uri http://127.0.0.1:${Ports.local.nginxStatus}/stub_status -web.listen-address 127.0.0.1:${Ports.local.nginxExporter}`,

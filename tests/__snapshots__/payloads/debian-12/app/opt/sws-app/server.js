@@ -59,6 +59,8 @@ function send(res, status, type, body) {
   res.end(body);
 }
 
+// X-Forwarded-For is "client, balancer" (the balancer drops what clients claim): the first entry.
+const clientOf = (req) => String(req.headers["x-forwarded-for"] || req.socket.remoteAddress || "").split(",")[0].trim().slice(0, 64);
 const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 async function handle(req, res) {
@@ -71,7 +73,7 @@ async function handle(req, res) {
     // Acknowledged insert: 201 only after the commit returned (used by the lab's durability drill).
     await ensureSchema();
     const note = (url.searchParams.get("note") || "").slice(0, 255);
-    const r = await query("INSERT INTO visits (client, note) VALUES (?, ?)", [String(req.headers["x-forwarded-for"] || "").slice(0, 64), note]);
+    const r = await query("INSERT INTO visits (client, note) VALUES (?, ?)", [clientOf(req), note]);
     return send(res, 201, "application/json", JSON.stringify({ id: r.insertId }) + "\n");
   }
   if (url.pathname === "/count") {
@@ -82,8 +84,7 @@ async function handle(req, res) {
   }
   if (url.pathname === "/" && (req.method === "GET" || req.method === "HEAD")) {
     await ensureSchema();
-    const client = String(req.headers["x-forwarded-for"] || req.socket.remoteAddress || "").slice(0, 64);
-    const r = await query("INSERT INTO visits (client) VALUES (?)", [client]);
+    const r = await query("INSERT INTO visits (client) VALUES (?)", [clientOf(req)]);
     const rows = await query("SELECT id, at, client FROM visits WHERE id = ?", [r.insertId]);
     const row = rows[0];
     return send(res, 200, "text/html; charset=utf-8",
