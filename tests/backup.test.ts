@@ -23,14 +23,20 @@ const SEED: SecuredWebStackArgs = { domain: "www.foobar.com", tls: { mode: "lets
 const deploy = { region: "us-east-1", dataVolumeId: "vol-0123456789abcdef0", acmCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/x" };
 const S3_TARGET = "s3://sws-dev-backups-20261125/app";
 
+/** /etc/sws/fetch.list as render.ts writes it (its renderFetchList when it has one). */
+function fetchList(fetched: ReturnType<typeof fetchedFiles>): string {
+    const render = require("../components/render") as { renderFetchList?: (f: typeof fetched) => string };
+    if (render.renderFetchList) return render.renderFetchList(fetched);
+    return fetched.map((f) => `${f.parameter} ${f.path} ${f.group} ${f.permissions} ${f.sha256 ?? "-"}`).join("\n") + "\n";
+}
+
 /** A database server's payload as it will be once render.ts adds backupPart for Role.Database (no-op if it already does). */
 function withBackup(model: Model, serverName: string, d: object = deploy): PayloadPart {
     const server = model.servers.find((s) => s.name === serverName)!;
     const part = renderServerPart(model, server, d as typeof deploy);
     if (!server.roles.includes(Role.Database) || part.files.some((f) => f.path === BACKUP_ENV)) return part;
     const merged = mergeParts([{ ...part, files: part.files.filter((f) => f.path !== "/etc/sws/fetch.list") }, backupPart({ model, server, deploy: d as typeof deploy })]);
-    const list = fetchedFiles(model, server, merged).map((f) => `${f.parameter} ${f.path} ${f.group} ${f.permissions} ${f.sha256 ?? "-"}`);
-    merged.files.push(file("/etc/sws/fetch.list", list.join("\n") + "\n"));
+    merged.files.push(file("/etc/sws/fetch.list", fetchList(fetchedFiles(model, server, merged))));
     return merged;
 }
 const gzipped = (model: Model, name: string, part: PayloadPart) =>
