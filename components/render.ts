@@ -99,10 +99,24 @@ export interface RenderedStack {
     secrets: SecretRef[];
 }
 
+/**
+ * Toolkit files live once per stack in SSM, named by path: every server that has a given path
+ * must have the same content there, or one server would boot another's file.
+ */
+export function checkToolkitConsistency(servers: { name: string; fetched: FetchedFile[] }[]): void {
+    const seen = new Map<string, { server: string; sha256: string }>();
+    for (const s of servers) for (const f of s.fetched) {
+        if (!f.sha256) continue;
+        const first = seen.get(f.parameter);
+        if (!first) seen.set(f.parameter, { server: s.name, sha256: f.sha256 });
+        else if (first.sha256 !== f.sha256) throw new Error(`toolkit file ${f.path} differs between ${first.server} and ${s.name}; render it into the user data instead`);
+    }
+}
+
 /** Renders every server's payload for the given arguments (the lab's entry point). */
 export function renderStack(args: SecuredWebStackArgs, deploy: DeployValues = { region: "us-east-1" }, name = "sws"): RenderedStack {
     const model = buildModel(args, name);
-    return {
+    const rendered = {
         model,
         secrets: model.secrets,
         servers: model.servers.map((s) => {
@@ -115,4 +129,6 @@ export function renderStack(args: SecuredWebStackArgs, deploy: DeployValues = { 
             };
         }),
     };
+    checkToolkitConsistency(rendered.servers);
+    return rendered;
 }

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildModel, Model, Role, serversWith } from "./model";
 import type { SecuredWebStackArgs } from "./types";
 import { TlsMode } from "./types";
-import { fetchedFiles, renderServerPart, renderServerUserData } from "./render";
+import { checkToolkitConsistency, fetchedFiles, renderServerPart, renderServerUserData } from "./render";
 import { packUserData } from "./payloads/cloudConfig";
 import { createNetwork } from "./aws/network";
 import { createSecurityGroups } from "./aws/firewall";
@@ -76,6 +76,7 @@ export class SecuredWebStack extends pulumi.ComponentResource {
         const toolkit: { [parameter: string]: aws.ssm.Parameter } = {};
         const toolkitOf = (server: typeof model.servers[number]) =>
             fetchedFiles(model, server, renderServerPart(model, server, { region: "any", internalCaPem: "any" })).filter((f) => f.content !== undefined);
+        checkToolkitConsistency(model.servers.map((s) => ({ name: s.name, fetched: toolkitOf(s) })));
         for (const server of model.servers) {
             for (const f of toolkitOf(server)) {
                 toolkit[f.parameter] ??= new aws.ssm.Parameter(`${name}-toolkit${f.path.replace(/[^a-z0-9]+/gi, "-")}`, {

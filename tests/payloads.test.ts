@@ -58,7 +58,9 @@ describe("payloads: each server holds only its own roles", () => {
             const d = cloudConfig(s.userData);
             assert.ok(d.write_files.some((f: any) => f.path === "/etc/nftables.conf"), s.name);
             assert.ok(d.packages.includes("prometheus-node-exporter"), s.name);
-            assert.ok(d.write_files.some((f: any) => f.path === "/etc/systemd/system/sws-collector.service"), s.name);
+            assert.ok(d.write_files.some((f: any) => f.path === "/etc/sws/collector.yaml"), s.name);
+            assert.ok(s.fetched.some((f) => f.path === "/etc/systemd/system/sws-collector.service"), s.name);
+            assert.ok(d.runcmd.some((c: string[]) => c.join(" ").includes("sws-collector.service")), s.name);
         }
     });
     it("the firewall admits exactly the inbound flows of each server", () => {

@@ -2,7 +2,7 @@
 // ACME HTTP-01 passthrough to certbot, health-checked web backends, metrics on localhost.
 import { Ports, Role, serversWith } from "../model";
 import { TlsMode } from "../types";
-import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, script, unit } from "./part";
+import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, script, toolkit, unit } from "./part";
 
 export const HAPROXY_CERT_DIR = "/etc/haproxy/certs";
 
@@ -93,7 +93,7 @@ export function balancerPart(ctx: RenderContext): PayloadPart {
     const packages = ["haproxy", "openssl"];
     const files = [
         file("/etc/haproxy/haproxy.cfg", renderHaproxyCfg(ctx)),
-        file("/etc/systemd/system/haproxy.service.d/sws.conf", unit({
+        toolkit("/etc/systemd/system/haproxy.service.d/sws.conf", unit({
             Unit: [["After", "sws-fetch.service"]],
             Service: [["Restart", "always"], ["RestartSec", "1s"], ["LogsDirectory", "haproxy"],
                 ["StandardOutput", "append:/var/log/haproxy/access.log"]],
@@ -110,26 +110,26 @@ export function balancerPart(ctx: RenderContext): PayloadPart {
             ...(mode === TlsMode.Acm ? { ACM_CERTIFICATE_ARN: ctx.deploy.acmCertificateArn ?? "", AWS_REGION: ctx.deploy.region } : {}),
         })),
         script("sws-tls"),
-        file("/etc/logrotate.d/sws-haproxy", `/var/log/haproxy/*.log {\n  daily\n  rotate 14\n  compress\n  delaycompress\n  missingok\n  notifempty\n  copytruncate\n}\n`),
+        toolkit("/etc/logrotate.d/sws-haproxy", `/var/log/haproxy/*.log {\n  daily\n  rotate 14\n  compress\n  delaycompress\n  missingok\n  notifempty\n  copytruncate\n}\n`),
     ];
     const runcmd: string[][] = [["/usr/local/sbin/sws-tls", "install"], ["systemctl", "enable", "--now", "haproxy.service"]];
     if (mode === TlsMode.LetsEncrypt) {
         packages.push("certbot");
         if (model.tls.acmeCaPem) files.push(file("/etc/sws/acme-ca.pem", model.tls.acmeCaPem));
         files.push(
-            file("/etc/letsencrypt/renewal-hooks/deploy/sws-haproxy", `#!/bin/sh\n# Rebuild HAProxy's PEM from the renewed lineage and reload without dropping connections.\nexec /usr/local/sbin/sws-tls deploy\n`, "0755"),
+            toolkit("/etc/letsencrypt/renewal-hooks/deploy/sws-haproxy", `#!/bin/sh\n# Rebuild HAProxy's PEM from the renewed lineage and reload without dropping connections.\nexec /usr/local/sbin/sws-tls deploy\n`, "0755"),
             // First issuance: retried with backoff until DNS points at the balancer.
-            file("/etc/systemd/system/sws-certbot.service", unit({
+            toolkit("/etc/systemd/system/sws-certbot.service", unit({
                 Unit: [["Description", "Obtain the Let's Encrypt certificate (retries until DNS points here)"],
                     ["After", "haproxy.service"], ["Wants", "haproxy.service"]],
                 Service: [["Type", "oneshot"], ["ExecStart", "/usr/local/sbin/sws-tls issue"]],
                 Install: [["WantedBy", "multi-user.target"]],
             })),
-            file("/etc/systemd/system/sws-certbot-renew.service", unit({
+            toolkit("/etc/systemd/system/sws-certbot-renew.service", unit({
                 Unit: [["Description", "Renew the Let's Encrypt certificate"]],
                 Service: [["Type", "oneshot"], ["ExecStart", "/usr/local/sbin/sws-tls renew"]],
             })),
-            file("/etc/systemd/system/sws-certbot-renew.timer", unit({
+            toolkit("/etc/systemd/system/sws-certbot-renew.timer", unit({
                 Unit: [["Description", "Renew the Let's Encrypt certificate twice a day"]],
                 Timer: [["OnCalendar", "*-*-* 03,15:17:00"], ["RandomizedDelaySec", "1h"], ["Persistent", "true"]],
                 Install: [["WantedBy", "timers.target"]],
@@ -141,11 +141,11 @@ export function balancerPart(ctx: RenderContext): PayloadPart {
     if (mode === TlsMode.Acm) {
         packages.push("python3-boto3");
         files.push(
-            file("/etc/systemd/system/sws-acm-export.service", unit({
+            toolkit("/etc/systemd/system/sws-acm-export.service", unit({
                 Unit: [["Description", "Export the ACM certificate for HAProxy"]],
                 Service: [["Type", "oneshot"], ["ExecStart", "/usr/local/sbin/sws-tls acm-export"]],
             })),
-            file("/etc/systemd/system/sws-acm-export.timer", unit({
+            toolkit("/etc/systemd/system/sws-acm-export.timer", unit({
                 Unit: [["Description", "Re-export the ACM certificate daily so renewals reach HAProxy"]],
                 Timer: [["OnCalendar", "daily"], ["RandomizedDelaySec", "1h"], ["Persistent", "true"]],
                 Install: [["WantedBy", "timers.target"]],

@@ -43,10 +43,11 @@ export function basePart(ctx: RenderContext): PayloadPart {
         packages: ["python3-boto3", "prometheus-node-exporter", "unattended-upgrades"],
         files,
         runcmd: [
-            ["systemctl", "daemon-reload"],
-            // Enabled for later boots (/run is tmpfs); the first boot runs the fetch right here.
-            ["systemctl", "enable", "sws-fetch.service"],
+            // First the fetch (secrets, toolkit scripts and static units), then systemd sees the
+            // units; sws-fetch.service repeats the fetch at every later boot (/run is tmpfs).
             ["/usr/local/sbin/sws-fetch"],
+            ["systemctl", "daemon-reload"],
+            ["systemctl", "enable", "sws-fetch.service"],
             ["systemctl", "enable", "--now", "prometheus-node-exporter.service"],
         ],
     };

@@ -10,7 +10,7 @@ import * as YAML from "yaml";
 import { Ports, Role, serversWith } from "../model";
 import type { Model, ServerModel } from "../model";
 import { MonitoringSink } from "../types";
-import { PayloadPart, RenderContext, envFile, file, script, unit } from "./part";
+import { PayloadPart, RenderContext, envFile, file, script, toolkit, unit } from "./part";
 import pinned = require("./collector.json");
 
 export interface ScrapeJob {
@@ -252,12 +252,12 @@ export function renderCollectorConfig(ctx: RenderContext): string {
 export function certExpiryFiles(): ReturnType<typeof file>[] {
     return [
         script("sws-cert-expiry"),
-        file("/etc/systemd/system/sws-cert-expiry.service", unit({
+        toolkit("/etc/systemd/system/sws-cert-expiry.service", unit({
             Unit: [["Description", "Write the TLS certificate's expiry for the node exporter"]],
             Service: [["Type", "oneshot"], ["ExecStart", "/usr/local/sbin/sws-cert-expiry"], ["Nice", "10"],
                 ["ProtectSystem", "strict"], ["ReadWritePaths", TEXTFILE_DIR], ["PrivateTmp", "yes"], ["NoNewPrivileges", "yes"]],
         })),
-        file("/etc/systemd/system/sws-cert-expiry.timer", unit({
+        toolkit("/etc/systemd/system/sws-cert-expiry.timer", unit({
             Unit: [["Description", "Refresh the TLS certificate expiry metric hourly"]],
             Timer: [["OnBootSec", "2min"], ["OnUnitActiveSec", "1h"]],
             Install: [["WantedBy", "timers.target"]],
@@ -281,7 +281,7 @@ export function collectorPart(ctx: RenderContext): PayloadPart {
             file("/etc/sws/collector.yaml", renderCollectorConfig(ctx)),
             file("/etc/sws/collector.env", envFile({ COLLECTOR_VERSION: pinned.version, COLLECTOR_ARCH: "amd64", COLLECTOR_URL: artifact.url, COLLECTOR_SHA256: artifact.sha256 })),
             script("sws-install-collector"),
-            file("/etc/systemd/system/sws-collector.service", unit({
+            toolkit("/etc/systemd/system/sws-collector.service", unit({
                 Unit: [["Description", `Monitoring collector (OpenTelemetry Collector ${pinned.version}) → ${ctx.model.monitoring.sink}`],
                     ["After", "network-online.target sws-fetch.service"], ["Wants", "network-online.target"]],
                 Service: [["User", "sws-collector"], ["Group", "sws-collector"], ["SupplementaryGroups", "adm"],

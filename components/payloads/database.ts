@@ -2,7 +2,7 @@
 // volume, durable settings (flush at commit, sync_binlog=1), GTID binlog, local-only unless an
 // application runs elsewhere, and the mysqld exporter with its own least-privilege user.
 import { Ports, Role, serversWith } from "../model";
-import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, script, unit } from "./part";
+import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, script, toolkit, unit } from "./part";
 
 export const DATA_MOUNT = "/var/lib/mysql-data";
 export const DATADIR = `${DATA_MOUNT}/mysql`;
@@ -72,14 +72,14 @@ export function databasePart(ctx: RenderContext): PayloadPart {
     // Written after the packages (defer): the server package starts with its defaults first.
     const files = [
         file(cnf, renderMysqlCnf(ctx), "0644", "root:root", true),
-        file(`/etc/systemd/system/${dbUnit}.d/sws.conf`, unit({
+        toolkit(`/etc/systemd/system/${dbUnit}.d/sws.conf`, unit({
             Unit: [["RequiresMountsFor", DATA_MOUNT]],
             Service: [
                 // MariaDB's unit runs galera recovery and debian-start around mariadbd; neither applies here.
                 ...(mariadb ? [["ExecStartPre", ""], ["ExecStartPost", ""], ["ExecStart", ""],
                     ["ExecStart", "/usr/sbin/mariadbd"]] as [string, string][] : []),
                 ["Restart", "always"], ["RestartSec", "1s"]],
-        }), "0644", "root:root", true),
+        })),
         file("/etc/sws/database.env", envFile({
             DB_ENGINE: model.dbEngine, DB_UNIT: dbUnit, DB_NAME: model.database.name, DB_USER: model.database.user,
             APP_HOSTS: appHosts, EXPORTER_USER: model.database.exporterUser,
@@ -91,7 +91,7 @@ export function databasePart(ctx: RenderContext): PayloadPart {
         })),
         script("sws-db-init"),
         ...(replica ? [script("sws-db-promote")] : []),
-        file("/etc/systemd/system/sws-db-init.service", unit({
+        toolkit("/etc/systemd/system/sws-db-init.service", unit({
             Unit: [["Description", "Mount the data volume, start the database, apply users"],
                 ["After", "sws-fetch.service"], ["Requires", "sws-fetch.service"]],
             Service: [["Type", "oneshot"], ["RemainAfterExit", "yes"], ["ExecStart", "/usr/local/sbin/sws-db-init"]],
@@ -100,14 +100,14 @@ export function databasePart(ctx: RenderContext): PayloadPart {
         file("/etc/default/prometheus-mysqld-exporter", envFile({
             ARGS: `--config.my-cnf=/run/sws/mysqld-exporter.cnf --web.listen-address=127.0.0.1:${Ports.local.mysqldExporter}`,
         })),
-        file("/etc/systemd/system/prometheus-mysqld-exporter.service.d/sws.conf", unit({
+        toolkit("/etc/systemd/system/prometheus-mysqld-exporter.service.d/sws.conf", unit({
             Unit: [["After", "sws-db-init.service"]],
             Service: [["Restart", "always"], ["RestartSec", "2s"]],
         })),
     ];
     if (!mariadb) {
         // Ubuntu confines mysqld with AppArmor to /var/lib/mysql; allow the data volume too.
-        files.push(file("/etc/apparmor.d/local/usr.sbin.mysqld", `${DATA_MOUNT}/ r,\n${DATA_MOUNT}/** rwk,\n`, "0644", "root:root", true));
+        files.push(toolkit("/etc/apparmor.d/local/usr.sbin.mysqld", `${DATA_MOUNT}/ r,\n${DATA_MOUNT}/** rwk,\n`));
     }
     return {
         packages: [mariadb ? "mariadb-server" : "mysql-server", "prometheus-mysqld-exporter"],

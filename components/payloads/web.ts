@@ -1,7 +1,7 @@
 // Server 2: Nginx serving static files and proxying the rest to the application servers over
 // kept-alive upstream connections; stub_status on localhost for the exporter.
 import { Ports, Role, serversWith } from "../model";
-import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, unit } from "./part";
+import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, toolkit, unit } from "./part";
 
 export function renderNginxConf(ctx: RenderContext): string {
     const { model, server } = ctx;
@@ -108,7 +108,7 @@ export function webPart(ctx: RenderContext): PayloadPart {
             file("/etc/nginx/nginx.conf", renderNginxConf(ctx)),
             file("/srv/www/static/robots.txt", "User-agent: *\nDisallow:\n"),
             // Foreground under systemd, so Restart=always sees the master die.
-            file("/etc/systemd/system/nginx.service.d/sws.conf", unit({
+            toolkit("/etc/systemd/system/nginx.service.d/sws.conf", unit({
                 Service: [["Type", "exec"], ["PIDFile", ""],
                     ["ExecStartPre", ""], ["ExecStartPre", "/usr/sbin/nginx -t -q"],
                     ["ExecStart", ""], ["ExecStart", "/usr/sbin/nginx -g 'daemon off; master_process on;'"],

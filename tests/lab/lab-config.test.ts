@@ -59,8 +59,10 @@ describe("lab: stack configuration and payload reading", () => {
     const base = "/lib/systemd/system/nginx.service";
     if (!fs.existsSync(base)) this.skip();
     const web = rendered.servers.find((s) => s.roles.includes("web"))!;
-    const dropIn = (parseCloudConfig(web.userData).write_files ?? []).find((f) => f.path === "/etc/systemd/system/nginx.service.d/sws.conf");
-    assert.ok(dropIn?.content, "nginx drop-in in the payload");
+    // A static unit: one of the toolkit files sws-fetch installs (not carried in the user data).
+    const fetched = web.fetched.find((f) => f.path === "/etc/systemd/system/nginx.service.d/sws.conf");
+    assert.ok(fetched?.content, "nginx drop-in in the payload");
+    const dropIn = { path: fetched.path, content: fetched.content };
     const spec = serviceSpec(mergeUnit("nginx.service", [
       { path: base, text: fs.readFileSync(base, "utf8") },
       { path: dropIn.path, text: dropIn.content },
