@@ -11,7 +11,8 @@ import * as net from "net";
 import * as path from "path";
 import { CA_BUNDLE, ensureCa, fetchAcmeRoots, LAB_CA, startAcme } from "./acme";
 import { helpers, HELPER_LOGS, startHelper, stopHelpers } from "./helpers";
-import { CONFIG_FILE, LabConfig, labHosts, LabState, loadConfig, readState, render, RENDERED_FILE, STATE_FILE, statusJson, supervisorDump, writeState } from "./lab";
+import { configFile, DEFAULT_PROFILE, LabConfig, labHosts, LabState, loadConfig, readState, render, RENDERED_FILE, runningProfile, STATE_FILE, statusJson, supervisorDump, writeState } from "./lab";
+import { ensureInternalCa, internalTlsValues } from "./internal-ca";
 import { createNetwork, destroyNetwork, existingNetns } from "./net";
 import { bootServer, parseCloudConfig, secretValues } from "./payload";
 import { createRoot, destroyRoot, listRoots, rootPaths, writeInRoot } from "./root";
@@ -122,7 +123,7 @@ function printSummary(st: LabState): void {
   const client = st.hosts.find((h) => h.roles.includes("client"))!;
   const lines = [
     "",
-    `secured-web-stack lab is up${st.upSeconds ? ` (up took ${st.upSeconds.toFixed(1)} s)` : ""}`,
+    `secured-web-stack lab is up, profile ${st.profile ?? DEFAULT_PROFILE}${st.upSeconds ? ` (up took ${st.upSeconds.toFixed(1)} s)` : ""}`,
     `  URL          https://${st.domain}/   (balancer ${st.balancer.name} at ${st.balancer.ip})`,
     `  try it       sudo ip netns exec ${netnsName(client.name)} curl --cacert ${st.caBundle} --resolve ${st.domain}:443:${st.balancer.ip} https://${st.domain}/`,
     `  hosts        ${st.hosts.map((h) => `${h.name}=${h.ip}`).join("  ")}   (netns ${netnsName("<host>")})`,
@@ -136,14 +137,15 @@ function printSummary(st: LabState): void {
   process.stdout.write(lines.join("\n") + "\n");
 }
 
-async function up(): Promise<number> {
+async function up(profile = DEFAULT_PROFILE): Promise<number> {
   requireRoot();
   const t0 = Date.now();
-  const cfg = loadConfig();
+  const cfg = loadConfig(profile);
   const prev = readState();
   if (await isUp(prev)) {
     let same = false;
     try {
+      if ((prev!.profile ?? DEFAULT_PROFILE) !== profile) throw new Error("another profile");
       const booted = JSON.parse(fs.readFileSync(RENDERED_FILE, "utf8")) as { servers: Array<{ userData: string }> };
       const now = render(cfg, fs.readFileSync(LAB_CA, "utf8"));
       same = now.servers.length === booted.servers.length && now.servers.every((s, i) => s.userData === booted.servers[i].userData);
@@ -151,11 +153,13 @@ async function up(): Promise<number> {
       same = false;
     }
     if (same) {
-      log("The lab is already up (every namespace, supervisor and helper alive, /healthz 200) with the payloads the tree renders now: nothing to do.");
+      log(`The lab is already up, profile ${profile} (every namespace, supervisor and helper alive, /healthz 200) with the payloads the tree renders now: nothing to do.`);
       printSummary(prev!);
       return 0;
     }
-    log("The lab is up, but the tree now renders different payloads: re-creating it.");
+    log((prev!.profile ?? DEFAULT_PROFILE) !== profile
+      ? `The lab is up with profile ${prev!.profile ?? DEFAULT_PROFILE}; re-creating it with profile ${profile}.`
+      : "The lab is up, but the tree now renders different payloads: re-creating it.");
   }
   if (prev || existingNetns().length || listRoots().length) {
     log("A previous lab is partly present: taking it down first.");
@@ -171,7 +175,9 @@ async function up(): Promise<number> {
   const notes: string[] = [];
 
   const acmeCa = await step("lab CA and pebble's certificate", () => ensureCa(cfg.lab.acme));
-  const rendered = await step("render the payloads with components/render.ts (lab/lab-stack.yaml)", () => render(cfg, acmeCa));
+  // hardening.endToEndTls: the lab's own internal CA (openssl), passed as deploy.internalCaPem.
+  const internalCa = cfg.stack.hardening?.endToEndTls ? await step("internal CA (hardening.endToEndTls)", () => ensureInternalCa(cfg.stack.domain)) : undefined;
+  const rendered = await step(`render the payloads with components/render.ts (lab/${path.basename(configFile(profile))}, profile ${profile})`, () => render(cfg, acmeCa, internalCa));
   const payloadDir = path.join(STATE, "payloads");
   mkdirp(payloadDir);
   fs.writeFileSync(RENDERED_FILE, JSON.stringify(rendered));
@@ -190,7 +196,7 @@ async function up(): Promise<number> {
   const hosts = labHosts(cfg, rendered);
   const lb = rendered.model.servers.find((s) => s.roles.includes("balancer"))!;
   const st: LabState = {
-    status: "booting", createdRunNetns: false, startedAt: new Date().toISOString(), domain: rendered.model.domain,
+    status: "booting", profile, createdRunNetns: false, startedAt: new Date().toISOString(), domain: rendered.model.domain,
     balancer: { name: lb.name, ip: lb.privateIp }, caBundle: CA_BUNDLE, hosts, supervisors: {}, notes,
   };
   const net = await step(`network: bridge + ${hosts.length} namespaces (${hosts.map((h) => h.name).join(", ")})`, () => createNetwork(hosts));
@@ -230,7 +236,9 @@ async function up(): Promise<number> {
       log(`    note: ${notes[notes.length - 1]}`);
     }
   });
-  const values = secretValues(rendered.secrets.map((s) => s.parameter));
+  // Secrets: random values, except each server's internal certificate + key (internal-ca.ts).
+  const internalTls = internalCa ? await step("internal certificates (SANs: internalNames + address)", () => internalTlsValues(rendered)) : {};
+  const values = { ...secretValues(rendered.secrets.map((s) => s.parameter).filter((p) => !(p in internalTls))), ...internalTls };
   let bootOk = true;
   await step("boot every server from its payload (cloud-init write_files, users, runcmd), in parallel", async () => {
     const reports = await Promise.all(servers.map((s) => bootServer(s.name, s.userData, s.fetched, values, (m) => log(m))));
@@ -351,9 +359,9 @@ async function down(): Promise<number> {
   return left.length || mounts.length || existingNetns().length ? 1 : 0;
 }
 
-async function status(json: boolean): Promise<number> {
-  const cfg: LabConfig = loadConfig();
+async function status(json: boolean, profile?: string): Promise<number> {
   const st = readState();
+  const cfg: LabConfig = loadConfig(profile ?? runningProfile());
   const out = statusJson(st, cfg) as Record<string, unknown> & { hosts: Array<Record<string, unknown>> };
   const running = await isUp(st);
   out.up = running;
@@ -368,10 +376,10 @@ async function status(json: boolean): Promise<number> {
     return running ? 0 : 3;
   }
   if (!st) {
-    process.stdout.write(`The lab is down (no state in ${STATE_FILE}). Config: ${CONFIG_FILE}\n`);
+    process.stdout.write(`The lab is down (no state in ${STATE_FILE}). Config: ${configFile(profile ?? DEFAULT_PROFILE)}\n`);
     return 3;
   }
-  process.stdout.write(`lab ${running ? "UP" : "NOT (fully) UP"} — https://${st.domain}/ via ${st.balancer.name} ${st.balancer.ip}; CA bundle ${st.caBundle}\n`);
+  process.stdout.write(`lab ${running ? "UP" : "NOT (fully) UP"} (profile ${st.profile ?? DEFAULT_PROFILE}) — https://${st.domain}/ via ${st.balancer.name} ${st.balancer.ip}; CA bundle ${st.caBundle}\n`);
   for (const h of out.hosts) {
     process.stdout.write(`  ${String(h.name).padEnd(9)} ${String(h.netns).padEnd(17)} ${String(h.address).padEnd(14)} ${(h.roles as string[]).join(",")}\n`);
     for (const s of (h.services as Array<Record<string, unknown>> | null) ?? []) {
@@ -384,22 +392,37 @@ async function status(json: boolean): Promise<number> {
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const json = args.includes("--json");
-  const cmd = args.find((a) => !a.startsWith("-")) ?? "help";
+  // --profile <name> (up/check/down/status): the stack configuration; check/down/status default to the running one.
+  const pi = args.indexOf("--profile");
+  const profile = pi >= 0 ? args[pi + 1] : args.find((a) => a.startsWith("--profile="))?.slice(10);
+  if (pi >= 0 && !profile) throw new Error("--profile needs a name");
+  if (profile) configFile(profile);
+  const cmd = args.find((a, i) => !a.startsWith("-") && !(pi >= 0 && i === pi + 1)) ?? "help";
+  const sameProfile = () => {
+    const st = readState();
+    if (profile && st && (st.profile ?? DEFAULT_PROFILE) !== profile) throw new Error(`the lab runs profile ${st.profile ?? DEFAULT_PROFILE}, not ${profile}: run \`up --profile ${profile}\` first`);
+  };
   switch (cmd) {
     case "up":
-      return up();
+      return up(profile ?? DEFAULT_PROFILE);
     case "down":
       return down();
     case "status":
-      return status(json);
+      return status(json, profile);
     case "check": {
       requireRoot();
+      sameProfile();
       if (json) setQuiet(true);
       const { runChecks } = await import("./checks");
       return runChecks(json);
     }
     case "drill": {
       requireRoot();
+      if (args.includes("backup")) {
+        if (json) setQuiet(true);
+        const { runBackupDrill } = await import("./drills/backup");
+        return (await runBackupDrill({ json })) ? 0 : 1;
+      }
       const { runDrill } = await import("./checks/drill");
       return runDrill(json);
     }
@@ -410,7 +433,7 @@ async function main(): Promise<number> {
       return bench(json, i >= 0 ? Number(args[i + 1]) : 10);
     }
     default:
-      process.stdout.write("usage: npm run lab -- up | down | check [--json] | status [--json] | drill [--json] | bench [--json] [--duration S]\n");
+      process.stdout.write("usage: npm run lab -- up [--profile default|hardened] | down | check [--json] | status [--json] | drill [--json] | bench [--json] [--duration S]\n");
       return cmd === "help" ? 0 : 2;
   }
 }

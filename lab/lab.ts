@@ -5,7 +5,9 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { renderStack, RenderedStack } from "../components/render";
 import type { SecuredWebStackArgs } from "../components/types";
+import type { DeployValues } from "../components/payloads/part";
 import { AcmeSettings, CA_BUNDLE } from "./acme";
+import { readInternalCa } from "./internal-ca";
 import { LabHost } from "./net";
 import { SinkSettings } from "./sink";
 import { supervisorSocket } from "./supervisor";
@@ -21,24 +23,48 @@ export interface LabConfig {
   };
 }
 
-export const CONFIG_FILE = path.join(LAB_DIR, "lab-stack.yaml");
+/** Lab profiles: one stack configuration each (`--profile <name>` on up/check/down/status). */
+export const PROFILES: Record<string, string> = {
+  default: "lab-stack.yaml",
+  hardened: "lab-stack.hardened.yaml",
+};
+export const DEFAULT_PROFILE = "default";
+export function configFile(profile = DEFAULT_PROFILE): string {
+  const f = PROFILES[profile];
+  if (!f) throw new Error(`unknown lab profile ${JSON.stringify(profile)}; use one of ${Object.keys(PROFILES).join(", ")}`);
+  return path.join(LAB_DIR, f);
+}
+export const CONFIG_FILE = configFile(DEFAULT_PROFILE);
 export const STATE_FILE = path.join(STATE, "state.json");
 /** The RenderedStack the running lab was booted from (checks judge the lab against it). */
 export const RENDERED_FILE = path.join(STATE, "rendered.json");
 
-export function loadConfig(): LabConfig {
-  return YAML.parse(fs.readFileSync(CONFIG_FILE, "utf8")) as LabConfig;
+export function loadConfig(profile = DEFAULT_PROFILE): LabConfig {
+  return YAML.parse(fs.readFileSync(configFile(profile), "utf8")) as LabConfig;
 }
 
-/** Render with the component's own renderer; the lab only adds its ACME CA (tls.acmeCaPem). */
-export function render(cfg: LabConfig, acmeCaPem?: string): RenderedStack {
+/** The profile the lab was last brought up with (recorded in its state), else the default. */
+export function runningProfile(): string {
+  return readState()?.profile ?? DEFAULT_PROFILE;
+}
+
+/**
+ * Render with the component's own renderer; the lab only adds its ACME CA (tls.acmeCaPem) and,
+ * with hardening.endToEndTls, its internal CA's certificate (deploy.internalCaPem; by default
+ * the one in the lab's state, see internal-ca.ts).
+ */
+export function render(cfg: LabConfig, acmeCaPem?: string, internalCaPem?: string): RenderedStack {
   const args: SecuredWebStackArgs = JSON.parse(JSON.stringify(cfg.stack));
   if (acmeCaPem && args.tls) args.tls.acmeCaPem = acmeCaPem;
-  return renderStack(args);
+  const deploy: DeployValues = { region: "us-east-1" };
+  if (args.hardening?.endToEndTls) deploy.internalCaPem = internalCaPem ?? readInternalCa();
+  return renderStack(args, deploy);
 }
 
 export interface LabState {
   status: "booting" | "up";
+  /** The lab profile (stack configuration) this lab was brought up with; absent = "default". */
+  profile?: string;
   createdRunNetns: boolean;
   startedAt: string;
   upSeconds?: number;
@@ -121,6 +147,8 @@ export async function supervisorDump(server: string): Promise<{ supervisorPid: n
 export function statusJson(st: LabState | undefined, cfg: LabConfig): Record<string, unknown> {
   return {
     up: st?.status === "up",
+    profile: st?.profile ?? DEFAULT_PROFILE,
+    config: configFile(st?.profile ?? DEFAULT_PROFILE),
     domain: st?.domain ?? cfg.stack.domain,
     balancer: st ? { name: st.balancer.name, address: st.balancer.ip, netns: netnsName(st.balancer.name) } : null,
     caBundle: st ? st.caBundle : CA_BUNDLE,

@@ -155,7 +155,7 @@ export async function bootServer(
 const INSTALL_PY = `
 import grp, hashlib, json, os, sys
 spec = json.load(sys.stdin)
-digest = hashlib.sha256("".join(f"{e['path']} {hashlib.sha256(e['value'].encode()).hexdigest()}\n" for e in spec["entries"] if e["sha"] == "+").encode()).hexdigest()
+digest = hashlib.sha256("".join(f"{e['path']} {hashlib.sha256(e['value'].encode()).hexdigest()}\\n" for e in spec["entries"] if e["sha"] == "+").encode()).hexdigest()
 if spec["want"] and digest != spec["want"]:
     raise SystemExit("toolkit SHA-256 mismatch between the rendered toolkit files and the user data")
 for e in spec["entries"]:

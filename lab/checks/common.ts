@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import type { RenderedStack } from "../../components/render";
 import { LAB_CA } from "../acme";
-import { LabConfig, LabState, loadConfig, readState, render, RENDERED_FILE } from "../lab";
+import { DEFAULT_PROFILE, LabConfig, LabState, loadConfig, readState, render, RENDERED_FILE } from "../lab";
 
 export interface CheckResult {
   name: string;
@@ -26,9 +26,10 @@ export interface CheckContext {
 }
 
 export function context(): CheckContext {
-  const cfg = loadConfig();
   const state = readState();
   if (!state || state.status !== "up") throw new Error("the lab is not up: run `npm run lab -- up` first");
+  // The configuration of the profile the lab was brought up with (`up --profile <name>`).
+  const cfg = loadConfig(state.profile ?? DEFAULT_PROFILE);
   // Judge the lab against the payloads it was booted from; say so when the tree renders differently now.
   const rendered = JSON.parse(fs.readFileSync(RENDERED_FILE, "utf8")) as RenderedStack;
   let stale = false;
