@@ -1,12 +1,13 @@
 /**
  * `npm run lab -- check [--json]` (also `npm run test:lab`): services, monitoring, end to end,
- * firewall matrix, TLS. Exit status 0 only when every check passes.
+ * firewall matrix, TLS; with the hardened profile also the hardening proofs (hardening.ts). Exit status 0 only when every check passes.
  */
 import * as path from "path";
 import { STATE, writeJson } from "../util";
 import { CheckResult, context } from "./common";
 import { e2eCheck } from "./e2e";
 import { firewallCheck } from "./firewall";
+import { hardened, hardeningChecks } from "./hardening";
 import { monitoringCheck } from "./monitoring";
 import { servicesCheck } from "./services";
 import { tlsCheck } from "./tls";
@@ -34,11 +35,14 @@ export async function runChecks(json: boolean): Promise<number> {
   done(await e2eCheck(ctx));
   done(await firewallCheck(ctx));
   done(await tls);
+  // The hardened profile's own proofs (hardening.ts): last, since the failover drill stops a web server for a while.
+  if (hardened(ctx)) await hardeningChecks(ctx, done);
   const ok = results.every((r) => r.ok);
   const out = {
     ok,
     seconds: (Date.now() - t0) / 1000,
     domain: ctx.state.domain,
+    profile: ctx.state.profile ?? "default",
     payloadsChangedSinceUp: ctx.stale,
     balancer: ctx.state.balancer,
     checks: results.map((r) => ({ name: r.name, ok: r.ok, summary: r.summary, seconds: r.ms / 1000, lines: r.lines, details: r.details })),
