@@ -4,6 +4,8 @@ import {
     Layout, MonitoringSink, NetworkMode, OsFamily, SecuredWebStackArgs, TlsMode,
 } from "./types";
 import { buildFlows, Flow } from "./flows";
+import { BackupModel, validateBackupArgs } from "./payloads/backup";
+import { PatchingModel, validatePatchingArgs } from "./payloads/housekeeping";
 import { Cidr, isAnywhere, isCidr, nthAddress, nthSubnet, overlaps, contains, parseIpv4Cidr, size } from "./net";
 
 export const Role = {
@@ -117,6 +119,8 @@ export interface Model {
         workers: number;
     };
     deployGate: { enabled: boolean; timeoutSeconds: number };
+    backup: BackupModel;
+    patching: PatchingModel;
     hardening: {
         endToEndTls: boolean;
         databaseReplica: boolean;
@@ -401,6 +405,9 @@ export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
         for (let i = 1; i <= Math.max(2, webServers); i++) add(`node-${i}`, all, types.web, inner, 19 + i);
     }
 
+    const backup = validateBackupArgs(args.backup, p, environment);
+    const patching = validatePatchingArgs(args.patching, p);
+
     if (p.length) throw new SecuredWebStackArgsError(p);
 
     const dbEngine = os === OsFamily.Debian12 ? "mariadb" : "mysql";
@@ -454,7 +461,7 @@ export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
             custom, artifactUrl, artifactSha256, startCommand: a.startCommand, port: appPort, healthPath,
             environment: environmentVars, workers,
         },
-        deployGate, terminationProtection, tags, secrets,
+        deployGate, backup, patching, terminationProtection, tags, secrets,
         hardening: {
             endToEndTls, databaseReplica,
             webPort: endToEndTls ? Ports.webTls : Ports.web,

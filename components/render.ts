@@ -10,6 +10,7 @@ import { webPart } from "./payloads/web";
 import { appPart } from "./payloads/app";
 import { databasePart } from "./payloads/database";
 import { collectorPart } from "./payloads/collector";
+import { backupPart } from "./payloads/backup";
 import { renderCloudConfig } from "./payloads/cloudConfig";
 import { renderNftables } from "./payloads/firewall";
 
@@ -68,7 +69,9 @@ export function renderFetchList(fetched: FetchedFile[]): string {
 export function renderServerPart(model: Model, server: ServerModel, deploy: DeployValues): PayloadPart {
     const ctx: RenderContext = { model, server, deploy };
     const roles = ROLE_ORDER.filter((r) => server.roles.includes(r));
-    const part = mergeParts([basePart(ctx), ...roles.map((r) => ROLE_PARTS[r](ctx)), collectorPart(ctx)]);
+    // Backups on the database writer only (never on a replica).
+    const backup = server.roles.includes(Role.Database) ? [backupPart(ctx)] : [];
+    const part = mergeParts([basePart(ctx), ...roles.map((r) => ROLE_PARTS[r](ctx)), ...backup, collectorPart(ctx)]);
     // Names and paths only: secret values and toolkit contents stay in SSM until boot. Toolkit
     // files ("+") are checked together against one SHA-256 (see toolkitDigest): one hash instead
     // of one per file keeps the user data inside its budget.

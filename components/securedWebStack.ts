@@ -15,6 +15,7 @@ import { createInstanceRole, Statement } from "./aws/iam";
 import { createDataVolume, createInstance, lookupAmi } from "./aws/servers";
 import { createDeployGate } from "./aws/deployGate";
 import { estimateMonthlyCost } from "./aws/cost";
+import { createBackups } from "./aws/backup";
 import { collectorPolicyStatements, createMonitoring, customMetricCount } from "./aws/monitoring";
 
 export const TYPE_TOKEN = "secured-web-stack:index:SecuredWebStack";
@@ -38,6 +39,8 @@ export class SecuredWebStack extends pulumi.ComponentResource {
     public readonly caCertificatePem: pulumi.Output<string>;
     /** SSM parameter names holding the stack's secrets (names only). */
     public readonly secretParameters: pulumi.Output<string[]>;
+    /** S3 bucket holding the database's logical backups (dumps + binlogs; see docs/operations.md). */
+    public readonly backupBucketName: pulumi.Output<string>;
 
     constructor(name: string, args: SecuredWebStackArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate first: a bad argument throws here, before anything is registered.
@@ -59,6 +62,9 @@ export class SecuredWebStack extends pulumi.ComponentResource {
         const internal = model.hardening.endToEndTls ? createInternalTls(name, model, child) : undefined;
         for (const s of model.secrets.filter((x) => x.name.startsWith("internal-tls-"))) given[s.parameter] = internal!.serverPems[s.servers[0]];
         const secrets = storeSecrets(name, model, given, tags, child);
+        // EBS snapshots of the data volume (DLM) and the bucket the database server backs up to.
+        const backups = createBackups(name, model, tags, child);
+        const backupWriters: pulumi.Output<string>[] = [];
 
         const lb = serversWith(model, Role.Balancer)[0];
         const eip = new aws.ec2.Eip(`${name}-lb-eip`, { domain: "vpc", tags: { ...tags, Name: `${name}-lb-eip` } }, { ...child, protect: model.terminationProtection });
@@ -95,12 +101,15 @@ export class SecuredWebStack extends pulumi.ComponentResource {
             if (server.roles.includes(Role.Balancer) && tlsMaterial.acmCertificateArn) {
                 statements.push({ Effect: "Allow", Action: ["acm:ExportCertificate"], Resource: tlsMaterial.acmCertificateArn });
             }
+            statements.push(...backups.statementsFor(server));
             const policy = pulumi.all([pulumi.output(statements), region, accountId])
                 .apply(([mine, r, a]) => [...mine, ...collectorPolicyStatements(model, r, a)] as Statement[]);
             const profile = createInstanceRole(name, server, policy, tags, child);
+            const backupTarget = server.roles.includes(Role.Database) ? backups.targetOf(server) : undefined;
+            if (backupTarget) backupWriters.push(pulumi.interpolate`arn:aws:iam::${accountId}:role/${profile.role}`);
             const volume = server.roles.includes(Role.Database) || server.roles.includes(Role.Replica) ? createDataVolume(name, model, server, network.availabilityZone, tags, child) : undefined;
-            const userDataBase64 = pulumi.all([region, volume?.id, tlsMaterial.acmCertificateArn, internal?.caPem]).apply(([r, vol, arn, ca]) =>
-                packUserData(renderServerUserData(model, server, { region: r, dataVolumeId: vol, acmCertificateArn: arn, internalCaPem: ca })));
+            const userDataBase64 = pulumi.all([region, volume?.id, tlsMaterial.acmCertificateArn, internal?.caPem, backupTarget]).apply(([r, vol, arn, ca, bt]) =>
+                packUserData(renderServerUserData(model, server, { region: r, dataVolumeId: vol, acmCertificateArn: arn, internalCaPem: ca, backupTarget: bt })));
             const instance = createInstance(name, model, {
                 server, ami, securityGroupId: groups[server.name].id, instanceProfile: profile.name, userDataBase64,
                 subnetId: server.subnet === "public" ? network.publicSubnetId : network.privateSubnetId,
@@ -117,6 +126,7 @@ export class SecuredWebStack extends pulumi.ComponentResource {
                 }, { ...child, deleteBeforeReplace: true });
             }
         }
+        backups.restrictWriters(backupWriters);
         new aws.ec2.EipAssociation(`${name}-lb-eip-assoc`, { allocationId: eip.allocationId, instanceId: instances[lb.name].id }, child);
 
         const monitoring = createMonitoring(name, model, model.servers.map((server) => ({ server, instance: instances[server.name] })), region, child);
@@ -139,11 +149,12 @@ export class SecuredWebStack extends pulumi.ComponentResource {
         this.estimatedMonthlyCostUsd = pulumi.output(cost.totalUsd);
         this.caCertificatePem = tlsMaterial.caCertificatePem ?? pulumi.output("");
         this.secretParameters = pulumi.output(model.secrets.map((s) => s.parameter));
+        this.backupBucketName = backups.bucketName;
         this.registerOutputs({
             url: this.url, balancerPublicIp: this.balancerPublicIp, instanceIds: this.instanceIds, privateIps: this.privateIps,
             dnsRecordToCreate: this.dnsRecordToCreate, dashboardUrl: this.dashboardUrl,
             estimatedMonthlyCostUsd: this.estimatedMonthlyCostUsd, caCertificatePem: this.caCertificatePem,
-            secretParameters: this.secretParameters,
+            secretParameters: this.secretParameters, backupBucketName: this.backupBucketName,
         });
     }
 }

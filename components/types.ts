@@ -3,6 +3,8 @@
 // no tuples, functions or Maps. Plain values where validation must happen before any resource
 // is registered; pulumi.Input only for secrets that may come from secret config.
 import * as pulumi from "@pulumi/pulumi";
+import type { BackupArgs } from "./payloads/backup";
+import type { PatchingArgs } from "./payloads/housekeeping";
 
 /** How HTTPS is provided at the balancer. */
 export const TlsMode = {
@@ -192,6 +194,10 @@ export interface SecuredWebStackArgs {
     app?: AppArgs;
     /** Deploy gate settings. Default: enabled, 900 s. */
     deployGate?: DeployGateArgs;
+    /** Backups: daily/weekly EBS snapshots (DLM) and logical dumps + binlogs in S3. Defaults: see BackupArgs. */
+    backup?: BackupArgs;
+    /** Unattended security upgrades: reboot policy and window. Default: no automatic reboot. */
+    patching?: PatchingArgs;
     /** Termination protection on every server. Default true when environment is "prod". */
     terminationProtection?: boolean;
     /** Extra tags for every resource. Default: none. */

@@ -334,10 +334,10 @@ describe("monitoring: AWS resources (Pulumi mocks)", function () {
         const alarms = ofType(created, "aws:cloudwatch/metricAlarm:MetricAlarm");
         const names = alarms.map((a) => a.name).sort();
         for (const what of ["qps-zero", "qps-spike", "backend-down", "5xx-ratio", "disk-lb", "disk-web", "disk-app", "disk-app-data", "cert-expiry",
-            "status-lb", "status-web", "status-app"]) {
+            "status-lb", "status-web", "status-app", "backup-full-age-app", "backup-binlog-age-app"]) {
             assert.ok(names.includes(`cw-alarm-${what}`), `alarm ${what} in ${names.join(", ")}`);
         }
-        assert.strictEqual(alarms.length, 12);
+        assert.strictEqual(alarms.length, 14);
         assert.deepStrictEqual(ofType(created, "aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs.name).sort(), Object.values(logGroupNames(model)).sort());
         const topic = ofType(created, "aws:sns/topic:Topic");
         assert.strictEqual(topic.length, 1);

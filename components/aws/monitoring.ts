@@ -8,6 +8,7 @@
 // count in that period, `Sum / PERIOD` the rate. monitoring/README.md lists them all.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { createBackupAlarms } from "./backup";
 import { Model, Role, ServerModel, serversWith } from "../model";
 import { MonitoringSink } from "../types";
 import {
@@ -290,6 +291,8 @@ export function createMonitoring(
             comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, treatMissingData: "missing",
         }, opts);
     }
+
+    billedAlarms += createBackupAlarms(name, model, actions, opts).length;
 
     const dashboardName = `${name}-${model.environment}`;
     const dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, {

@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Model, ServerModel } from "../model";
 import { OsFamily } from "../types";
+import { snapshotTargetTags } from "./backup";
 
 const AMIS: { [os in OsFamily]: { owner: string; name: string } } = {
     [OsFamily.Ubuntu2404]: { owner: "099720109477", name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*" },
@@ -25,7 +26,7 @@ export function createDataVolume(
 ): aws.ebs.Volume {
     return new aws.ebs.Volume(`${name}-${server.name}-data`, {
         availabilityZone, size: model.database.volumeGiB, type: "gp3", encrypted: true,
-        tags: { ...tags, Name: `${name}-${server.name}-data`, "sws:data": "database", role: "database" },
+        tags: { ...tags, Name: `${name}-${server.name}-data`, "sws:data": "database", role: "database", ...snapshotTargetTags(name, model.environment) },
     }, { ...opts, protect: model.terminationProtection });
 }
 

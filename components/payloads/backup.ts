@@ -8,7 +8,7 @@
 // env file and the four systemd units. Each successful run writes the node-exporter textfile
 // metric sws_backup_last_success_timestamp_seconds{kind="full"|"binlog"}.
 import type { Model } from "../model";
-import { DeployValues, PayloadPart, RenderContext, envFile, file, script, unit } from "./part";
+import { DeployValues, PayloadPart, RenderContext, envFile, file, script, unit, toolkit } from "./part";
 
 /** Backup settings (SecuredWebStackArgs.backup). Kept free of unions for other Pulumi languages. */
 export interface BackupArgs {
@@ -137,7 +137,7 @@ export function backupPart(ctx: RenderContext): PayloadPart {
             file(BACKUP_ENV, renderBackupEnv(b, backupTargetOf(ctx.deploy))),
             script("sws-backup"),
             script("sws-restore"),
-            ...backupUnits(b).map((u) => file(u.path, u.content)),
+            ...backupUnits(b).map((u) => toolkit(u.path, u.content)),
         ],
         runcmd: [
             ["systemctl", "daemon-reload"],

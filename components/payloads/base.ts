@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, unit } from "./part";
 import { firewallPart } from "./firewall";
+import { housekeepingFiles, housekeepingRuncmd } from "./housekeeping";
 
 export function basePart(ctx: RenderContext): PayloadPart {
     const { model, server } = ctx;
@@ -28,12 +29,8 @@ export function basePart(ctx: RenderContext): PayloadPart {
         file("/etc/default/prometheus-node-exporter", envFile({
             ARGS: `--web.listen-address=127.0.0.1:${Ports.local.nodeExporter} --collector.systemd --collector.textfile.directory=/var/lib/prometheus/node-exporter`,
         })),
-        file("/etc/apt/apt.conf.d/52sws-unattended-upgrades", [
-            `Unattended-Upgrade::Automatic-Reboot "false";`,
-            `Unattended-Upgrade::Remove-Unused-Dependencies "true";`,
-            `APT::Periodic::Update-Package-Lists "1";`,
-            `APT::Periodic::Unattended-Upgrade "1";`,
-        ].join("\n") + "\n"),
+        // Unattended upgrades (reboot policy and window), time sync, journal cap.
+        ...housekeepingFiles(model.patching),
     ];
     if (model.hardening.endToEndTls) {
         if (!ctx.deploy.internalCaPem) throw new Error("hardening.endToEndTls: the internal CA certificate was not provided to the renderer");
@@ -49,6 +46,7 @@ export function basePart(ctx: RenderContext): PayloadPart {
             ["systemctl", "daemon-reload"],
             ["systemctl", "enable", "sws-fetch.service"],
             ["systemctl", "enable", "--now", "prometheus-node-exporter.service"],
+            ...housekeepingRuncmd(),
         ],
     };
     const fw = firewallPart(model, server.name);

@@ -104,6 +104,7 @@ export const CLOUDWATCH_SERIES: CloudWatchSeries[] = [
         dimensions: [],
     },
     { names: ["node_cpu_seconds_total"], dimensions: ["mode"], where: { mode: ["idle"] } },
+    { names: ["sws_backup_last_success_timestamp_seconds"], dimensions: ["kind"] },
     { names: ["node_filesystem_avail_bytes", "node_filesystem_size_bytes"], dimensions: ["mountpoint"], where: { mountpoint: ["/", DATA_MOUNTPOINT] } },
     { names: ["haproxy_frontend_http_requests_total"], dimensions: ["proxy"], where: { proxy: [HAPROXY_SITE_FRONTEND] } },
     { names: ["haproxy_frontend_http_responses_total"], dimensions: ["proxy", "code"], where: { proxy: [HAPROXY_SITE_FRONTEND], code: ["5xx"] } },
@@ -114,7 +115,9 @@ export const CLOUDWATCH_SERIES: CloudWatchSeries[] = [
 /** The CloudWatch series of a server's own sources (keeps the user data small). */
 export function cloudWatchSeries(roles: Role[] = Object.values(Role)): CloudWatchSeries[] {
     const jobs = scrapeJobs(roles).map((j) => j.job);
-    const ours = (n: string) => jobs.includes(n.split("_")[0]) || (n.startsWith("sws_") && roles.includes(Role.Balancer));
+    const ours = (n: string) => jobs.includes(n.split("_")[0])
+        || (n.startsWith("sws_tls_") && roles.includes(Role.Balancer))
+        || (n.startsWith("sws_backup_") && roles.includes(Role.Database));
     return CLOUDWATCH_SERIES.map((c) => ({ ...c, names: c.names.filter(ours) })).filter((c) => c.names.length > 0);
 }
 

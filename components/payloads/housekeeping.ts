@@ -4,7 +4,7 @@
 // under /var/log are rotated by their packages' logrotate configs and by balancer.ts's
 // /etc/logrotate.d/sws-haproxy). Meant to replace base.ts's 52sws-unattended-upgrades file.
 import { TIME_SYNC } from "../flows";
-import { PayloadFile, file, unit } from "./part";
+import { PayloadFile, file, unit, toolkit } from "./part";
 
 /** Patching settings (SecuredWebStackArgs.patching). */
 export interface PatchingArgs {
@@ -49,7 +49,7 @@ export function upgradeWindowStart(rebootTime: string): string {
     return `${String(Math.floor(t / 60)).padStart(2, "0")}:${String(t % 60).padStart(2, "0")}`;
 }
 
-/** Every server's housekeeping files (small: they ride in each server's user data). */
+/** Every server's housekeeping files: the apt policy rides in the user data (the policy pack reads it), the static drop-ins are toolkit files. */
 export function housekeepingFiles(p: PatchingModel): PayloadFile[] {
     const ntp = TIME_SYNC.split("/")[0];
     return [
@@ -61,13 +61,13 @@ export function housekeepingFiles(p: PatchingModel): PayloadFile[] {
             `APT::Periodic::Unattended-Upgrade "1";`,
         ].join("\n") + "\n"),
         // The window: upgrades start within 30 minutes after an hour before the reboot time.
-        file("/etc/systemd/system/apt-daily-upgrade.timer.d/sws.conf", unit({
+        toolkit("/etc/systemd/system/apt-daily-upgrade.timer.d/sws.conf", unit({
             Timer: [["OnCalendar", ""], ["OnCalendar", `*-*-* ${upgradeWindowStart(p.rebootTime)}`], ["RandomizedDelaySec", "30m"]],
         })),
         // Whichever time daemon the image runs: systemd-timesyncd (Debian, Ubuntu) or chrony.
-        file("/etc/systemd/timesyncd.conf.d/sws.conf", unit({ Time: [["NTP", ntp]] })),
-        file("/etc/chrony/sources.d/sws-aws.sources", `server ${ntp} prefer iburst minpoll 4 maxpoll 4\n`),
-        file("/etc/systemd/journald.conf.d/sws.conf", unit({ Journal: [["SystemMaxUse", "512M"], ["MaxRetentionSec", "30day"]] })),
+        toolkit("/etc/systemd/timesyncd.conf.d/sws.conf", unit({ Time: [["NTP", ntp]] })),
+        toolkit("/etc/chrony/sources.d/sws-aws.sources", `server ${ntp} prefer iburst minpoll 4 maxpoll 4\n`),
+        toolkit("/etc/systemd/journald.conf.d/sws.conf", unit({ Journal: [["SystemMaxUse", "512M"], ["MaxRetentionSec", "30day"]] })),
     ];
 }
 

@@ -53,6 +53,8 @@ export interface DeployValues {
     region: string;
     /** ACM certificate ARN (tls.mode "acm"). */
     acmCertificateArn?: string;
+    /** Database servers: where sws-backup writes, s3://<bucket>/<server> (default file:///var/backups/sws, the lab). */
+    backupTarget?: string;
     /** The internal CA certificate (PEM, public) for hardening.endToEndTls. */
     internalCaPem?: string;
 }
