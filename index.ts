@@ -31,6 +31,8 @@ export const args: SecuredWebStackArgs = {
     database: config.getObject("database"),
     app: config.getObject("app"),
     deployGate: config.getObject("deployGate"),
+    backup: config.getObject("backup"),
+    patching: config.getObject("patching"),
     terminationProtection: config.getBoolean("terminationProtection"),
     tags: config.getObject("tags"),
 };
@@ -46,3 +48,4 @@ export const dashboardUrl = stack.dashboardUrl;
 export const estimatedMonthlyCostUsd = stack.estimatedMonthlyCostUsd;
 export const caCertificatePem = stack.caCertificatePem;
 export const secretParameters = stack.secretParameters;
+export const backupBucketName = stack.backupBucketName;
