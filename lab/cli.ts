@@ -423,17 +423,25 @@ async function main(): Promise<number> {
         const { runBackupDrill } = await import("./drills/backup");
         return (await runBackupDrill({ json })) ? 0 : 1;
       }
-      const { runDrill } = await import("./checks/drill");
-      return runDrill(json);
+      // `drill` without a name: the fault drills (its old name).
+      const { runFaults } = await import("./faults");
+      return runFaults(json);
+    }
+    case "faults": {
+      requireRoot();
+      const { runFaults } = await import("./faults");
+      const o = args.indexOf("--only");
+      return runFaults(json, o >= 0 ? args[o + 1].split(",") : undefined);
     }
     case "bench": {
       requireRoot();
       const { bench } = await import("./bench");
       const i = args.indexOf("--duration");
-      return bench(json, i >= 0 ? Number(args[i + 1]) : 10);
+      const n = args.indexOf("--runs");
+      return bench(json, i >= 0 ? Number(args[i + 1]) : 10, n >= 0 ? Number(args[n + 1]) : 3);
     }
     default:
-      process.stdout.write("usage: npm run lab -- up [--profile default|hardened] | down | check [--json] | status [--json] | drill [--json] | bench [--json] [--duration S]\n");
+      process.stdout.write("usage: npm run lab -- up [--profile default|hardened] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,haproxy,telemetry,hostile] | drill backup [--json] | bench [--json] [--duration S] [--runs N]\n");
       return cmd === "help" ? 0 : 2;
   }
 }
