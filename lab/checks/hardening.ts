@@ -23,7 +23,7 @@ import { Ports } from "../../components/model";
 import { internalNames } from "../../components/payloads/part";
 import { supervisorCommand, supervisorDump } from "../lab";
 import { enterArgs, inRoot, ROOT_ENV, rootPaths } from "../root";
-import { cleanEnv, inNetns, LAB_DIR, netnsPath, run, signal, sleep } from "../util";
+import { cleanEnv, inNetns, LAB_DIR, netnsName, netnsPath, run, signal, sleep } from "../util";
 import { CheckContext, CheckResult, timedCheck } from "./common";
 
 interface Probe {
@@ -267,8 +267,15 @@ export function replicaCheck(ctx: CheckContext, writes = 10): Promise<CheckResul
   });
 }
 
-export function failoverCheck(ctx: CheckContext, rps = 20, seconds = 10, killAtMs = 3000): Promise<CheckResult> {
-  return timedCheck("hardening: web failover (kill -9 nginx on one of two web servers)", async () => {
+/**
+ * How web-1 goes away: "nginx" = kill -9 its Nginx and stop the unit (the port refuses at once);
+ * "host" = its network cable pulled (the bridge-side veth down: packets vanish, like a dead instance).
+ */
+export type FailoverMode = "nginx" | "host";
+
+export function failoverCheck(ctx: CheckContext, mode: FailoverMode = "nginx", rps = 20, seconds = 10, killAtMs = 3000): Promise<CheckResult> {
+  const title = mode === "nginx" ? "kill -9 nginx on one of two web servers, kept down" : "one of two web servers off the network";
+  return timedCheck(`hardening: web failover (${title})`, async () => {
     const { state } = ctx;
     const probes: Probe[] = [];
     const lb = withRole(ctx, "balancer")[0];
@@ -287,13 +294,17 @@ export function failoverCheck(ctx: CheckContext, rps = 20, seconds = 10, killAtM
     const finished = new Promise<void>((r) => child.on("close", () => r()));
     const tStart = Date.now();
     await sleep(killAtMs);
-    // kill -9 the master (PID 1 of its PID namespace: the workers die with it), then stop the unit
-    // through the supervisor so Restart=always does not bring it back (the server stays down).
-    const nginxPid = await mainPid(victim.name, "nginx.service");
-    if (!nginxPid) throw new Error(`nginx on ${victim.name} has no main process`);
+    // nginx: kill -9 the master (PID 1 of its PID namespace: the workers die with it), then stop the
+    // unit through the supervisor so Restart=always does not bring it back (the server stays down).
+    // host: take the server's link down on the bridge (nothing answers, not even a reset).
+    const veth = `v-${victim.name}`.slice(0, 15);
+    const nginxPid = mode === "nginx" ? await mainPid(victim.name, "nginx.service") : undefined;
+    if (mode === "nginx" && !nginxPid) throw new Error(`nginx on ${victim.name} has no main process`);
     const tKill = Date.now();
-    signal(nginxPid, "SIGKILL");
-    await supervisorCommand(victim.name, ["stop", "nginx.service"]);
+    if (mode === "nginx") {
+      signal(nginxPid!, "SIGKILL");
+      await supervisorCommand(victim.name, ["stop", "nginx.service"]);
+    } else run("ip", ["-n", netnsName("br"), "link", "set", veth, "down"]);
     const tStopped = Date.now();
     // Watch HAProxy mark it DOWN.
     let tDown: number | undefined;
@@ -313,21 +324,30 @@ export function failoverCheck(ctx: CheckContext, rps = 20, seconds = 10, killAtM
     const down = tDown !== undefined ? tDown - res.t0 : undefined;
     const failed = res.requests.filter((r) => r.status !== 200);
     const late = failed.filter((r) => down === undefined || r.at > down);
-    const dead = await supervisorDump(victim.name);
-    const nginx = dead?.units.find((u) => u.name === "nginx.service");
-    const stillDown = nginx?.state !== "active" && !listeners(victim.name).some((a) => a.endsWith(`:${ctx.rendered.model.hardening.webPort}`));
-    probes.push({ name: `${victim.name}'s Nginx killed (-9) and kept down (stopped through its supervisor, no restart)`, ok: stillDown, detail: `master pid ${nginxPid} killed at +${(kill / 1000).toFixed(2)} s; unit ${nginx?.state} (${nginx?.sub}), restarts ${nginx?.restarts}; stop acknowledged after ${tStopped - tKill} ms; nothing listens on ${ctx.rendered.model.hardening.webPort}` });
-    probes.push({ name: `HAProxy marks ${victim.name} DOWN (inter 1s fall 2)`, ok: down !== undefined && down - kill <= 3500, detail: down !== undefined ? `DOWN ${((down - kill) / 1000).toFixed(2)} s after the kill; ${timeline.join("; ")}` : `never DOWN; ${timeline.join("; ")}` });
+    const webPort = ctx.rendered.model.hardening.webPort;
+    if (mode === "nginx") {
+      const dead = await supervisorDump(victim.name);
+      const nginx = dead?.units.find((u) => u.name === "nginx.service");
+      const stillDown = nginx?.state !== "active" && !listeners(victim.name).some((a) => a.endsWith(`:${webPort}`));
+      probes.push({ name: `${victim.name}'s Nginx killed (-9) and kept down (stopped through its supervisor, no restart)`, ok: stillDown, detail: `master pid ${nginxPid} killed at +${(kill / 1000).toFixed(2)} s; unit ${nginx?.state} (${nginx?.sub}), restarts ${nginx?.restarts}; stop acknowledged after ${tStopped - tKill} ms; nothing listens on ${webPort}` });
+    } else {
+      const [p] = probePorts(lb.name, [{ ip: victim.privateIp, port: webPort }]);
+      probes.push({ name: `${victim.name} off the network (its link on the bridge down)`, ok: p.state !== "open", detail: `${veth} down at +${(kill / 1000).toFixed(2)} s; ${lb.name} → ${victim.name}:${webPort} ${p.state}` });
+    }
+    // A refused port fails each check at once (≤ inter × fall + inter); a silent host costs the check timeout (2 s) each time.
+    const limit = mode === "nginx" ? 3500 : 6500;
+    probes.push({ name: `HAProxy marks ${victim.name} DOWN (inter 1s fall 2${mode === "host" ? ", timeout check 2s" : ""}) within ${limit / 1000} s`, ok: down !== undefined && down - kill <= limit, detail: down !== undefined ? `DOWN ${((down - kill) / 1000).toFixed(2)} s after the kill; ${timeline.join("; ")}` : `never DOWN; ${timeline.join("; ")}` });
     const window = failed.length ? `${((failed[0].at - kill) / 1000).toFixed(2)} s … ${((failed[failed.length - 1].at - kill) / 1000).toFixed(2)} s after the kill` : "none";
     probes.push({
       name: `steady client ${rps} req/s × ${seconds} s (GET / through the balancer): no failed request after the health-check window`,
       ok: late.length === 0 && res.requests.length >= rps * seconds * 0.9,
-      detail: `${res.requests.length} requests, ${res.requests.length - failed.length} × 200, ${failed.length} failed (${window})${failed.length ? `: ${failed.map((f) => `+${((f.at - kill) / 1000).toFixed(2)} s ${f.status || f.error}`).join(", ")}` : ""}; health-check window = kill → DOWN ${down !== undefined ? `${((down - kill) / 1000).toFixed(2)} s` : "?"}; failures after it: ${late.length}; slowest request ${Math.max(...res.requests.map((r) => r.ms))} ms`,
+      detail: `${res.requests.length} requests, ${res.requests.length - failed.length} × 200, ${failed.length} failed (${window})${failed.length ? `: ${failed.map((f) => `+${((f.at - kill) / 1000).toFixed(2)} s ${f.status || f.error}`).join(", ")}` : ""}; health-check window = kill → DOWN ${down !== undefined ? `${((down - kill) / 1000).toFixed(2)} s` : "?"}; failures after it: ${late.length}; ${res.requests.filter((r) => r.ms > 1000).length} request(s) slower than 1 s, slowest ${Math.max(...res.requests.map((r) => r.ms))} ms`,
     });
 
-    // Bring it back: start Nginx again; HAProxy marks it UP (rise 2).
+    // Bring it back: start Nginx again / plug it back in; HAProxy marks it UP (rise 2).
     const tBack = Date.now();
-    await supervisorCommand(victim.name, ["start", "nginx.service"]);
+    if (mode === "nginx") await supervisorCommand(victim.name, ["start", "nginx.service"]);
+    else run("ip", ["-n", netnsName("br"), "link", "set", veth, "up"]);
     let up: number | undefined;
     while (Date.now() - tBack < 15000) {
       const s = await haproxyStatus(lbPid);
@@ -337,7 +357,7 @@ export function failoverCheck(ctx: CheckContext, rps = 20, seconds = 10, killAtM
       }
       await sleep(100);
     }
-    probes.push({ name: `${victim.name} back: Nginx started again, HAProxy marks it UP (rise 2)`, ok: up !== undefined, detail: up !== undefined ? `UP ${(up / 1000).toFixed(2)} s after the start` : "not UP within 15 s" });
+    probes.push({ name: `${victim.name} back: ${mode === "nginx" ? "Nginx started again" : "link up again"}, HAProxy marks it UP (rise 2)`, ok: up !== undefined, detail: up !== undefined ? `UP ${(up / 1000).toFixed(2)} s after it came back` : "not UP within 15 s" });
     return result(probes, { killAtMs: kill, downAtMs: down ?? null, requests: res.requests.length, failed, timeline },
       `${failed.length} of ${res.requests.length} requests failed (${window}); ${victim.name} DOWN at HAProxy ${down !== undefined ? `${((down - kill) / 1000).toFixed(2)} s` : "never"} after the kill; ${probes.filter((p) => p.ok).length}/${probes.length} probes pass`);
   });
@@ -348,5 +368,6 @@ export async function hardeningChecks(ctx: CheckContext, done: (r: CheckResult) 
   done(await plainPortsCheck(ctx));
   done(await internalTlsCheck(ctx));
   done(await replicaCheck(ctx));
-  done(await failoverCheck(ctx));
+  done(await failoverCheck(ctx, "nginx"));
+  done(await failoverCheck(ctx, "host"));
 }
