@@ -18,9 +18,10 @@ import {
 } from "../components/payloads/housekeeping";
 import type { SecuredWebStackArgs } from "../components/types";
 import { Captured, installMocks, ofType, settle, valueOf } from "./helpers/pulumiMocks";
+import { combinations } from "./helpers/combinations";
 
 const SEED: SecuredWebStackArgs = { domain: "www.foobar.com", tls: { mode: "lets-encrypt", email: "ops@foobar.com" } };
-const deploy = { region: "us-east-1", dataVolumeId: "vol-0123456789abcdef0", acmCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/x" };
+const deploy = { region: "us-east-1", dataVolumeId: "vol-0123456789abcdef0", acmCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/x", internalCaPem: "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n" };
 const S3_TARGET = "s3://sws-dev-backups-20261125/app";
 
 /** /etc/sws/fetch.list as render.ts writes it (its renderFetchList when it has one). */
@@ -117,25 +118,6 @@ describe("backup: the database server's payload part", () => {
     });
 });
 
-// The same option matrix as tests/payloads.test.ts's size test.
-function combinations(): [string, SecuredWebStackArgs][] {
-    const out: [string, SecuredWebStackArgs][] = [];
-    const tlsModes: SecuredWebStackArgs["tls"][] = [
-        { mode: "self-signed" }, { mode: "lets-encrypt", email: "ops@foobar.com", redirectApex: true, acmeCaPem: "-----BEGIN CERTIFICATE-----\n" + "A".repeat(600) + "\n-----END CERTIFICATE-----\n" },
-        { mode: "acm", keyAlgorithm: "RSA" }, { mode: "imported", certificatePem: "c", privateKeyPem: "k" },
-    ];
-    const sinks: SecuredWebStackArgs["monitoring"][] = [
-        { sink: "cloudwatch" }, { sink: "sumologic", sumoLogicUrl: "s" }, { sink: "prometheus-remote-write", remoteWriteUrl: "https://aps.example.com:8443/api/v1/write", remoteWriteSigV4: true }, { sink: "none" },
-    ];
-    for (const os of ["ubuntu-24.04", "debian-12"] as const)
-        for (const layout of ["split", "all-in-one"] as const)
-            for (const tls of tlsModes)
-                for (const monitoring of sinks)
-                    for (const extra of [{}, { webServers: 3, adminCidrs: ["203.0.113.0/24", "198.51.100.7/32"], environment: "prod" }, { app: { artifactUrl: "https://artifacts.example.com/app-1.2.3.tar.gz", artifactSha256: "b".repeat(64), startCommand: "node server.js --port $PORT", environment: { FEATURE_X: "on" } } }])
-                        out.push([`${os}/${layout}/${tls!.mode}/${monitoring!.sink}/${Object.keys(extra).join("+") || "plain"}`,
-                            { domain: "www.foobar.com", os, layout, tls, monitoring, dns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" }, ...extra }]);
-    return out;
-}
 
 describe("backup: user data budget (backup part on database servers only)", function () {
     this.timeout(60000);
