@@ -77,3 +77,53 @@ describe("lab: stack configuration and payload reading", () => {
     assert.strictEqual(macFor("10.20.0.10"), "02:5a:0a:14:00:0a");
   });
 });
+
+describe("lab: the hardened profile (lab-stack.hardened.yaml)", () => {
+  const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  const base = loadConfig();
+  const cfg = loadConfig("hardened");
+  const rendered = render(cfg, CA, CA);
+  const host = (name: string) => {
+    const h = labHosts(cfg, rendered).find((x) => x.name === name)!;
+    return { name: h.name, ip: h.ip, server: h.kind === "server" };
+  };
+
+  it("is the default profile's configuration plus the switches and scale-out", () => {
+    const { webServers, appServers, hardening, ...rest } = cfg.stack;
+    assert.deepStrictEqual(rest, base.stack);
+    assert.deepStrictEqual(cfg.lab, base.lab);
+    assert.deepStrictEqual({ webServers, appServers, hardening }, { webServers: 2, appServers: 2, hardening: { endToEndTls: true, databaseReplica: true } });
+  });
+
+  it("boots six servers and the three helpers, every server on the lab bridge with its own address and MAC", () => {
+    const hosts = labHosts(cfg, rendered);
+    assert.deepStrictEqual(hosts.filter((h) => h.kind === "server").map((h) => h.name), ["lb", "web-1", "web-2", "app-1", "app-2", "db-replica"]);
+    assert.strictEqual(new Set(hosts.map((h) => h.ip)).size, hosts.length);
+    assert.strictEqual(new Set(hosts.map((h) => macFor(h.ip))).size, hosts.length);
+    for (const h of hosts) assert.ok(`v-${h.name}`.length <= 15, `${h.name}: veth name fits IFNAMSIZ`);
+  });
+
+  it("passes the lab's internal CA to the renderer; unknown profiles are refused", () => {
+    for (const s of rendered.servers) {
+      assert.ok((parseCloudConfig(s.userData).write_files ?? []).some((f) => f.path === "/etc/sws/internal-ca.pem" && f.content === CA), s.name);
+    }
+    assert.throws(() => loadConfig("nope"), /unknown lab profile "nope"/);
+  });
+
+  it("derives the TLS-port matrix from the flows", () => {
+    const flows = rendered.model.flows;
+    const [lb, web1, web2, app1, app2, replica] = ["lb", "web-1", "web-2", "app-1", "app-2", "db-replica"].map(host);
+    for (const w of [web1, web2]) {
+      assert.ok(allowed(flows, lb, w, 8443).ok);
+      assert.ok(!allowed(flows, lb, w, 8080).ok);
+      for (const a of [app1, app2]) {
+        assert.ok(allowed(flows, w, a, 3443).ok);
+        assert.ok(!allowed(flows, w, a, 3000).ok);
+      }
+    }
+    assert.ok(allowed(flows, app2, app1, 3306).ok);
+    assert.ok(allowed(flows, replica, app1, 3306).ok);
+    assert.ok(!allowed(flows, app1, replica, 3306).ok, "nothing writes to the replica");
+    assert.ok(!allowed(flows, web1, app1, 3306).ok);
+  });
+});
