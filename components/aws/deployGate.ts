@@ -4,13 +4,15 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 
 export const GATE_SCRIPT = `set -u
-ca=""; if [ -n "\${CA_PEM:-}" ]; then ca=$(mktemp); printf '%s\\n' "$CA_PEM" > "$ca"; fi
-deadline=$(( $(date +%s) + TIMEOUT )); delay=5; last="no attempt"
+port=\${PORT:-443}; delay=\${FIRST_DELAY:-5}; last="no attempt"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+ca=""; if [ -n "\${CA_PEM:-}" ]; then ca="$tmp/ca.pem"; printf '%s\\n' "$CA_PEM" > "$ca"; fi
+deadline=$(( $(date +%s) + TIMEOUT ))
 while :; do
-  if out=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 --resolve "$DOMAIN:443:$IP" \${ca:+--cacert "$ca"} "https://$DOMAIN$HEALTH_PATH" 2>&1); then
-    [ "$out" = 200 ] && { echo "deploy gate: https://$DOMAIN$HEALTH_PATH answered 200"; exit 0; }
-    last="HTTP $out"
-  else last="$out"; fi
+  if code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 --resolve "$DOMAIN:$port:$IP" \${ca:+--cacert "$ca"} "https://$DOMAIN:$port$HEALTH_PATH" 2>"$tmp/err"); then
+    [ "$code" = 200 ] && { echo "deploy gate: https://$DOMAIN$HEALTH_PATH answered 200"; exit 0; }
+    last="HTTP $code"
+  else last=$(head -n 1 "$tmp/err"); fi
   [ "$(date +%s)" -ge "$deadline" ] && { echo "deploy gate: gave up after \${TIMEOUT}s; last error: $last" >&2; exit 1; }
   sleep "$delay"; delay=$(( delay * 2 > 60 ? 60 : delay * 2 ))
 done`;
