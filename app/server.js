@@ -19,24 +19,29 @@ if (cluster.isPrimary && WORKERS > 1) {
   return;
 }
 
-const pool = mysql.createPool({
+const dbOptions = {
   // A local database is reached through its socket; a remote one over TCP, with TLS when a CA is given.
   ...(env.DB_SOCKET ? { socketPath: env.DB_SOCKET } : { host: env.DB_HOST || "127.0.0.1", port: Number(env.DB_PORT || 3306) }),
   ...(env.DB_SSL_CA ? { ssl: { ca: fs.readFileSync(env.DB_SSL_CA, "utf8") } } : {}),
   user: env.DB_USER || "app",
   password: fs.readFileSync(env.DB_PASSWORD_FILE || "/run/sws/secrets/db-app-password", "utf8").trim(),
   database: env.DB_NAME || "app",
-  connectionLimit: Number(env.DB_POOL_SIZE || 16),
   connectTimeout: 2000,
+};
+// DB_POOL=off: a new database connection per request (only to measure what the pool saves).
+const POOLED = env.DB_POOL !== "off";
+const pool = POOLED ? mysql.createPool({
+  ...dbOptions,
+  connectionLimit: Number(env.DB_POOL_SIZE || 16),
   acquireTimeout: 2000,
   waitForConnections: true,
   queueLimit: 256,
-});
+}) : null;
 
-function query(sql, args) {
+function query(db, sql, args) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("database timeout")), 3000);
-    pool.query(sql, args, (err, rows) => {
+    db.query(sql, args, (err, rows) => {
       clearTimeout(timer);
       if (err) reject(err); else resolve(rows);
     });
@@ -44,9 +49,9 @@ function query(sql, args) {
 }
 
 let schemaReady = null;
-function ensureSchema() {
+function ensureSchema(db) {
   if (!schemaReady) {
-    schemaReady = query(
+    schemaReady = query(db, 
       "CREATE TABLE IF NOT EXISTS visits (id BIGINT AUTO_INCREMENT PRIMARY KEY, " +
       "at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), client VARCHAR(64) NOT NULL, " +
       "note VARCHAR(255) NOT NULL DEFAULT '') ENGINE=InnoDB").catch((e) => { schemaReady = null; throw e; });
@@ -63,29 +68,29 @@ function send(res, status, type, body) {
 const clientOf = (req) => String(req.headers["x-forwarded-for"] || req.socket.remoteAddress || "").split(",")[0].trim().slice(0, 64);
 const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-async function handle(req, res) {
+async function handle(req, res, db) {
   const url = new URL(req.url, "http://app");
   if (url.pathname === "/healthz") {
-    await query("SELECT 1");
+    await query(db, "SELECT 1");
     return send(res, 200, "text/plain", "ok\n");
   }
   if (url.pathname === "/visit" && req.method === "POST") {
     // Acknowledged insert: 201 only after the commit returned (used by the lab's durability drill).
-    await ensureSchema();
+    await ensureSchema(db);
     const note = (url.searchParams.get("note") || "").slice(0, 255);
-    const r = await query("INSERT INTO visits (client, note) VALUES (?, ?)", [clientOf(req), note]);
+    const r = await query(db, "INSERT INTO visits (client, note) VALUES (?, ?)", [clientOf(req), note]);
     return send(res, 201, "application/json", JSON.stringify({ id: r.insertId }) + "\n");
   }
   if (url.pathname === "/count") {
-    await ensureSchema();
+    await ensureSchema(db);
     const note = url.searchParams.get("note");
-    const rows = note === null ? await query("SELECT COUNT(*) AS n FROM visits") : await query("SELECT COUNT(*) AS n FROM visits WHERE note = ?", [note]);
+    const rows = note === null ? await query(db, "SELECT COUNT(*) AS n FROM visits") : await query(db, "SELECT COUNT(*) AS n FROM visits WHERE note = ?", [note]);
     return send(res, 200, "application/json", JSON.stringify({ count: rows[0].n }) + "\n");
   }
   if (url.pathname === "/" && (req.method === "GET" || req.method === "HEAD")) {
-    await ensureSchema();
-    const r = await query("INSERT INTO visits (client) VALUES (?)", [clientOf(req)]);
-    const rows = await query("SELECT id, at, client FROM visits WHERE id = ?", [r.insertId]);
+    await ensureSchema(db);
+    const r = await query(db, "INSERT INTO visits (client) VALUES (?)", [clientOf(req)]);
+    const rows = await query(db, "SELECT id, at, client FROM visits WHERE id = ?", [r.insertId]);
     const row = rows[0];
     return send(res, 200, "text/html; charset=utf-8",
       `<!doctype html><title>secured-web-stack</title><h1>Hello from ${escapeHtml(env.SWS_DOMAIN || "the app")}</h1>` +
@@ -95,9 +100,12 @@ async function handle(req, res) {
 }
 
 function onRequest(req, res) {
-  handle(req, res).catch((err) => {
+  const db = pool || mysql.createConnection(dbOptions).on("error", () => {});
+  handle(req, res, db).catch((err) => {
     // The database is down or slow: answer 503 at once instead of hanging.
     if (!res.headersSent) send(res, 503, "text/plain", `database unavailable: ${err.code || err.message}\n`);
+  }).finally(() => {
+    if (db !== pool) db.end((e) => e && db.destroy());
   });
 }
 // With TLS_CERT_FILE (key and certificate in one PEM, from the stack's internal CA) it serves HTTPS.
@@ -106,4 +114,4 @@ const server = env.TLS_CERT_FILE
   : http.createServer(onRequest);
 server.keepAliveTimeout = 75000; // longer than Nginx's upstream keep-alive, so Nginx closes first
 server.listen(PORT, env.BIND_ADDR || "0.0.0.0", () => console.log(`app listening on ${env.BIND_ADDR || "0.0.0.0"}:${PORT}`));
-for (const sig of ["SIGTERM", "SIGINT"]) process.on(sig, () => server.close(() => pool.end(() => process.exit(0))));
+for (const sig of ["SIGTERM", "SIGINT"]) process.on(sig, () => server.close(() => (pool ? pool.end(() => process.exit(0)) : process.exit(0))));

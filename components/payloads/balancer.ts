@@ -69,6 +69,10 @@ ${apex}    http-request redirect scheme https code 301${acme ? " unless { path_b
 ${acme ? `    use_backend acme if { path_beg /.well-known/acme-challenge/ }\n` : ""}
 frontend https-in
     bind :${Ports.https} ssl crt ${HAPROXY_CERT_DIR}/ alpn h2,http/1.1
+    # Refused at the edge (the parser already refuses malformed methods, oversized or conflicting
+    # headers, and drops Content-Length when Transfer-Encoding is present, closing after the answer).
+    http-request deny deny_status 405 if METH_TRACE or METH_CONNECT
+    http-request deny deny_status 400 if { req.ver 1.0 } { req.hdr_cnt(transfer-encoding) gt 0 }
     # Only the balancer says who the client is: drop what the client claims, forwardfor adds the truth.
     http-request del-header X-Forwarded-For
     http-request set-header X-Forwarded-Proto https
@@ -79,8 +83,9 @@ backend web
     balance roundrobin
     option httpchk GET /lb-health
     http-check expect status 200
-    default-server inter 1s fall 2 rise 2
-${webs.map(webServer).join("\n")}
+    # Down within ~1.25 s of a failure (1 s, then 250 ms), back ~0.75 s after the server is.
+    default-server inter 1s fastinter 250ms downinter 500ms fall 2 rise 2
+${webs.length > 1 ? "" : "    # One web server: a retry could only wait 1 s and knock on the same refused port; answer 503 at once.\n    retries 0\n"}${webs.map(webServer).join("\n")}
 ${acme ? `
 backend acme
     server certbot 127.0.0.1:${Ports.local.certbot}

@@ -87,6 +87,13 @@ ${apps.map((s) => `        server ${local(s)}:${model.hardening.appPort} max_fai
             proxy_connect_timeout 2s;
             proxy_read_timeout 30s;
             proxy_next_upstream error timeout;${upstreamTls}
+            # No application server answers (refused, timed out): 503 at once, not a bare 502.
+            error_page 502 504 =503 @unavailable;
+        }
+        location @unavailable {
+            default_type text/plain;
+            add_header Retry-After 1 always;
+            return 503 "service unavailable\\n";
         }
     }
 
