@@ -55,18 +55,18 @@ describe("deploy gate (run for real)", function () {
     });
 
     it("waits through 503s and passes when /healthz answers 200, verifying the stack's CA", async () => {
-        healthyAfter = 2;
+        healthyAfter = 1;
         const r = await runGate(env());
         assert.strictEqual(r.code, 0, r.out);
         assert.match(r.out, /answered 200/);
-        assert.strictEqual(hits, 3);
+        assert.strictEqual(hits, 2);
     });
 
     it("gives up after its timeout with the last error", async () => {
         healthyAfter = 1e9;
-        const r = await runGate(env({ TIMEOUT: "2" }));
+        const r = await runGate(env({ TIMEOUT: "1" }));
         assert.strictEqual(r.code, 1);
-        assert.match(r.out, /gave up after 2s; last error: HTTP 503/);
+        assert.match(r.out, /gave up after 1s; last error: HTTP 503/);
         assert.ok(r.seconds < 8, `${r.seconds} s`);
     });
 
