@@ -62,6 +62,8 @@ export function buildFlows(model: FlowInputs): Flow[] {
         : "web server proxies dynamic requests to the application server");
     between(Role.App, Role.Database, Ports.mysql, "mysql", "application reads and writes its database (TLS required)");
     between(Role.Replica, Role.Database, Ports.mysql, "mysql", "replica streams the primary's binary log (TLS required)");
+    // Standing, so that a promotion (sws-db-promote, then sws-app-use-db) needs no firewall change.
+    between(Role.App, Role.Replica, Ports.mysql, "mysql", "application's database after the replica is promoted (TLS required)");
 
     model.adminCidrs.forEach((cidr, i) => {
         for (const s of model.servers) {

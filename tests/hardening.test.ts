@@ -33,6 +33,8 @@ describe("hardening: switches and scale-out", () => {
             "lb-to-web-1-web:8443", "lb-to-web-2-web:8443",
             "web-1-to-app-1-app:3443", "web-1-to-app-2-app:3443", "web-2-to-app-1-app:3443", "web-2-to-app-2-app:3443",
             "app-2-to-app-1-mysql:3306", "db-replica-to-app-1-mysql:3306",
+            // Standing flows to the replica: after sws-db-promote + sws-app-use-db the apps reach it with no firewall change.
+            "app-1-to-db-replica-mysql:3306", "app-2-to-db-replica-mysql:3306",
         ]);
         assert.ok(!m.flows.some((f) => f.port === 8080 || f.port === 3000));
         for (const s of stack.servers) assert.doesNotMatch(s.nftables, /dport (8080|3000) /, s.name);
