@@ -284,6 +284,10 @@ export function failoverCheck(ctx: CheckContext, mode: FailoverMode = "nginx", r
     const victim = webs[0];
     const lbPid = await mainPid(lb.name, "haproxy.service");
     if (!lbPid) throw new Error("HAProxy has no main process");
+    // The health-check settings as rendered (HAProxy's `default-server` line of the web backend).
+    const cfgText = fs.readFileSync(path.join(rootPaths(lb.name).merged, "etc/haproxy/haproxy.cfg"), "utf8");
+    const checkCfg = /^\s*default-server\s+(.*)$/m.exec(cfgText)?.[1]?.trim() ?? "?";
+    const checkTimeout = /^\s*timeout check\s+(\S+)/m.exec(cfgText)?.[1] ?? "?";
     const before = await haproxyStatus(lbPid);
     probes.push({ name: "every web server UP at HAProxy before", ok: webs.every((w) => before[w.name] === "UP"), detail: JSON.stringify(before) });
 
@@ -336,7 +340,7 @@ export function failoverCheck(ctx: CheckContext, mode: FailoverMode = "nginx", r
     }
     // A refused port fails each check at once (≤ inter × fall + inter); a silent host costs the check timeout (2 s) each time.
     const limit = mode === "nginx" ? 3500 : 6500;
-    probes.push({ name: `HAProxy marks ${victim.name} DOWN (inter 1s fall 2${mode === "host" ? ", timeout check 2s" : ""}) within ${limit / 1000} s`, ok: down !== undefined && down - kill <= limit, detail: down !== undefined ? `DOWN ${((down - kill) / 1000).toFixed(2)} s after the kill; ${timeline.join("; ")}` : `never DOWN; ${timeline.join("; ")}` });
+    probes.push({ name: `HAProxy marks ${victim.name} DOWN (${checkCfg}${mode === "host" ? `, timeout check ${checkTimeout}` : ""}) within ${limit / 1000} s`, ok: down !== undefined && down - kill <= limit, detail: down !== undefined ? `DOWN ${((down - kill) / 1000).toFixed(2)} s after the kill; ${timeline.join("; ")}` : `never DOWN; ${timeline.join("; ")}` });
     const window = failed.length ? `${((failed[0].at - kill) / 1000).toFixed(2)} s … ${((failed[failed.length - 1].at - kill) / 1000).toFixed(2)} s after the kill` : "none";
     probes.push({
       name: `steady client ${rps} req/s × ${seconds} s (GET / through the balancer): no failed request after the health-check window`,
@@ -358,7 +362,7 @@ export function failoverCheck(ctx: CheckContext, mode: FailoverMode = "nginx", r
       await sleep(100);
     }
     probes.push({ name: `${victim.name} back: ${mode === "nginx" ? "Nginx started again" : "link up again"}, HAProxy marks it UP (rise 2)`, ok: up !== undefined, detail: up !== undefined ? `UP ${(up / 1000).toFixed(2)} s after it came back` : "not UP within 15 s" });
-    return result(probes, { killAtMs: kill, downAtMs: down ?? null, requests: res.requests.length, failed, timeline },
+    return result(probes, { healthChecks: checkCfg, killAtMs: kill, downAtMs: down ?? null, requests: res.requests.length, failed, timeline },
       `${failed.length} of ${res.requests.length} requests failed (${window}); ${victim.name} DOWN at HAProxy ${down !== undefined ? `${((down - kill) / 1000).toFixed(2)} s` : "never"} after the kill; ${probes.filter((p) => p.ok).length}/${probes.length} probes pass`);
   });
 }
