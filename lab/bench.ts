@@ -375,6 +375,12 @@ export async function bench(json: boolean, seconds: number, runs = 3): Promise<n
     dynamicVsStatic: ratios.dynamicVsStatic >= targets.dynamicVsStatic,
     zeroErrors: errors === 0,
   };
+  // Handshakes per balancer core-second: what the balancer itself spends per new connection.
+  const perCore = (k: string) => {
+    const us = sc[k].median?.cpuUsPerRequest[ctx.lb];
+    return us ? Math.round(1e6 / us) : null;
+  };
+  const handshakes = { fullPerBalancerCoreSecond: perCore("Eoff"), resumedPerBalancerCoreSecond: perCore("Eon"), certificate: "ECDSA P-256 (the default key algorithm)" };
   const webMeta = rendered.model.servers.map((s) => `${s.name}:${s.instanceType}`).join(" ");
   const out = {
     date: new Date().toISOString(),
@@ -384,7 +390,7 @@ export async function bench(json: boolean, seconds: number, runs = 3): Promise<n
     wrk: `wrk -t${WRK.threads} -c${WRK.connections} -d${seconds}s --latency (median of ${runs})`,
     naive: NAIVE,
     scenarios: Object.values(sc).map((s) => ({ id: s.id, name: s.name, url: s.url, extra: s.extra, median: s.median, runs: s.runs })),
-    ratios, targets, met,
+    ratios, targets, met, handshakes,
     seconds: Math.round((Date.now() - t0) / 1000),
   };
   fs.mkdirSync(STATE, { recursive: true });
@@ -401,6 +407,7 @@ export async function bench(json: boolean, seconds: number, runs = 3): Promise<n
     w(`\nB/A front door vs direct ${ratios.frontDoorVsDirect} (target ≥ ${targets.frontDoorVsDirect}) ${met.frontDoorVsDirect ? "met" : "NOT met"}\n`);
     w(`C/D dynamic vs naive     ${ratios.dynamicVsNaive} (target ≥ ${targets.dynamicVsNaive}) ${met.dynamicVsNaive ? "met" : "NOT met"}\n`);
     w(`C/B dynamic vs static    ${ratios.dynamicVsStatic} (target ≥ ${targets.dynamicVsStatic}) ${met.dynamicVsStatic ? "met" : "NOT met"}\n`);
+    w(`E: ${handshakes.fullPerBalancerCoreSecond} full / ${handshakes.resumedPerBalancerCoreSecond} resumed handshakes per balancer core-second (${handshakes.certificate})\n`);
     w(`errors ${errors} ${met.zeroErrors ? "(none)" : "(NOT zero)"}; naive = ${NAIVE.join("; ")}\n`);
     w(`(${out.seconds} s; JSON: --json, last result ${path.join(STATE, "last-bench.json")})\n`);
   }

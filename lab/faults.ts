@@ -24,7 +24,7 @@ import { inRoot, writeInRoot } from "./root";
 import { cleanEnv, inNetns, LAB_DIR, netnsName, netnsPath, run, signal, sleep, STATE, writeJson } from "./util";
 import { CheckContext, CheckResult, context, timedCheck } from "./checks/common";
 
-type Sample = [number, number, number]; // start (ms since epoch), status (0 = error/timeout), latency ms
+type Sample = [number, number, number, number]; // start (ms since epoch), status (0 = error/timeout), latency ms, retried once by the client (1)
 
 const HOLD_MS = 3000;
 const FAST_MS = 100;
@@ -122,7 +122,7 @@ function summarize(samples: Sample[], from: number, to: number) {
   const byStatus: Record<string, number> = {};
   for (const s of w) byStatus[s[1]] = (byStatus[s[1]] ?? 0) + 1;
   const lat = (xs: Sample[]) => (xs.length ? Math.max(...xs.map((s) => s[2])) : null);
-  return { requests: w.length, byStatus, non200: non200.length, non200MaxMs: lat(non200), maxMs: lat(w), errors: w.filter((s) => s[1] === 0).length };
+  return { requests: w.length, byStatus, non200: non200.length, non200MaxMs: lat(non200), maxMs: lat(w), errors: w.filter((s) => s[1] === 0).length, clientRetries: w.filter((s) => s[3] === 1).length };
 }
 
 async function holdRestart(server: string, unit: string, on: boolean): Promise<void> {
@@ -176,7 +176,7 @@ function nginxDrill(ctx: CheckContext): Promise<CheckResult> {
       summary: `503s in ≤ ${r.win.non200MaxMs ?? 0} ms (${r.win.non200} of ${r.win.requests}), marked down ${s2(downMs)} after the kill, back in rotation ${s2(backMs)} after the restart`,
       lines: [
         `killed nginx master ${r.pid} on ${web}; its restart held ${HOLD_MS / 1000} s (runtime drop-in, removed after); probe GET /static/robots.txt every 20 ms through the balancer`,
-        `outage answers: ${JSON.stringify(r.win.byStatus)}; slowest non-200 ${r.win.non200MaxMs ?? "—"} ms (must be 503 in < ${FAST_MS} ms); slowest of all ${r.win.maxMs} ms; errors/timeouts ${r.win.errors}`,
+        `outage answers: ${JSON.stringify(r.win.byStatus)}; slowest non-200 ${r.win.non200MaxMs ?? "—"} ms (must be 503 in < ${FAST_MS} ms); slowest of all ${r.win.maxMs} ms; errors/timeouts ${r.win.errors}; requests the client retried once (keep-alive connection closed without an answer, as browsers and curl do) ${r.win.clientRetries}`,
         `${downMs !== null && downMs <= 2000 ? "✓" : "✗"} HAProxy marked web/${web} DOWN ${s2(downMs)} after the kill (≤ 2 s)`,
         `supervisor restarted it ${s2(r.tRestart ? r.tRestart - r.tKill : null)} after the kill; ${backMs !== null && backMs <= 2000 ? "✓" : "✗"} HAProxy UP ${s2(backMs)} after the restart (≤ 2 s); first 200 after the restart at +${s2(r.firstOk && r.tRestart ? r.firstOk - r.tRestart : null)}`,
         ...(r.slow503.length ? [`✗ ${r.slow503.length} answers were not a fast 503: ${JSON.stringify(r.slow503.slice(0, 5))}`] : []),

@@ -2,7 +2,7 @@
 //   node prober.js <ip> <domain> <ca-bundle> <path> <durationMs> <intervalMs>
 // Starts one GET every intervalMs (without waiting for the previous one, so a hang shows as
 // latency, not as fewer samples) for durationMs, each with a 5 s timeout; at most 200 in flight.
-// Prints {"samples":[[startMsSinceEpoch, status (0 = error/timeout), latencyMs], ...]}.
+// Prints {"samples":[[startMsSinceEpoch, status (0 = error/timeout), latencyMs, retried 0|1], ...]}.
 "use strict";
 const https = require("https");
 const fs = require("fs");
@@ -17,20 +17,28 @@ function one() {
   const start = Date.now();
   inflight++;
   let done = false;
-  const finish = (status) => {
+  const finish = (status, retried) => {
     if (done) return;
     done = true;
     inflight--;
-    samples.push([start, status, Date.now() - start]);
+    samples.push([start, status, Date.now() - start, retried ? 1 : 0]);
   };
-  const req = https.request({ host: ip, servername: domain, port: 443, path, agent, headers: { host: domain }, timeout: 5000 }, (res) => {
-    res.resume();
-    res.on("end", () => finish(res.statusCode));
-    res.on("error", () => finish(0));
-  });
-  req.on("timeout", () => req.destroy(new Error("timeout")));
-  req.on("error", () => finish(0));
-  req.end();
+  // Like browsers and curl: a request that dies without an answer on a reused keep-alive
+  // connection (the server side closed it, RFC 9112 §9.3.1) is retried once on a new connection.
+  const send = (retried) => {
+    const req = https.request({ host: ip, servername: domain, port: 443, path, agent, headers: { host: domain }, timeout: 5000 }, (res) => {
+      res.resume();
+      res.on("end", () => finish(res.statusCode, retried));
+      res.on("error", () => finish(0, retried));
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", (e) => {
+      if (!retried && req.reusedSocket && e.code === "ECONNRESET") send(true);
+      else finish(0, retried);
+    });
+    req.end();
+  };
+  send(false);
 }
 const timer = setInterval(() => {
   if (Date.now() - t0 >= dur) {
