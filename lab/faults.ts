@@ -296,20 +296,22 @@ function telemetryDrill(ctx: CheckContext): Promise<CheckResult> {
     const sink = ctx.cfg.lab.sink.name;
     const probe2 = prober(ctx, "/", 5000, 50);
     await sleep(300);
-    const down = run("ip", ["-n", netnsName(sink), "link", "set", "eth0", "down"]);
+    // The sink drops every packet (a table of our own in its namespace, deleted afterwards; taking
+    // its interface down would also delete its routes).
+    const drop = inNetns(sink, "nft", ["-f", "-"], { input: "table inet sws_faults {\n chain input { type filter hook input priority -10; policy drop; }\n chain output { type filter hook output priority -10; policy drop; }\n}\n" });
     let b;
     try {
       b = summarize(await probe2, 0, Date.now());
     } finally {
-      run("ip", ["-n", netnsName(sink), "link", "set", "eth0", "up"]);
+      inNetns(sink, "nft", ["delete", "table", "inet", "sws_faults"]);
     }
-    const ok = killed.length > 0 && down.code === 0 && a.non200 === 0 && b.non200 === 0;
+    const ok = killed.length > 0 && drop.code === 0 && a.non200 === 0 && b.non200 === 0;
     return {
       ok,
       summary: `collectors killed: ${a.requests - a.non200}/${a.requests} answered 200; sink unreachable 5 s: ${b.requests - b.non200}/${b.requests} answered 200`,
       lines: [
         `kill -9 ${unit} on ${killed.join(", ")} (they restart after their RestartSec) while GET / runs every 50 ms: ${JSON.stringify(a.byStatus)}, slowest ${a.maxMs} ms`,
-        `sink host's interface down for ~5 s (${down.code === 0 ? "done" : `failed: ${down.stderr.trim()}`}), GET / every 50 ms: ${JSON.stringify(b.byStatus)}, slowest ${b.maxMs} ms; interface up again`,
+        `sink unreachable for ~5 s (it drops every packet: nft table in its namespace${drop.code === 0 ? "" : `, FAILED: ${drop.stderr.trim()}`}), GET / every 50 ms: ${JSON.stringify(b.byStatus)}, slowest ${b.maxMs} ms; then reachable again`,
       ],
       details: { killed, collectorsKilled: a, sinkUnreachable: b },
     };
