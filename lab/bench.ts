@@ -10,7 +10,8 @@
  *   D  C on a "naive" profile of the same stack (see NAIVE below), restored afterwards
  *   E  new TLS handshakes per second at the balancer (wrk `Connection: close`: one handshake per
  *      request) on a bench-only copy of the balancer's HAProxy configuration (port 9443),
- *      with session resumption off (`tune.ssl.cachesize 0`; tickets are off already) and on
+ *      with session resumption off (`tune.ssl.cachesize 0`; tickets are off already) and on,
+ *      and (E-rsa) off with a lab-made RSA 2048 certificate instead of the ECDSA P-256 one
  *
  * Also per scenario: CPU time per request by host (client, lb, web, app), from /proc — the
  * two cores are shared by the client and every server, so ratios and CPU cost are what carry over.
@@ -199,6 +200,18 @@ function tlsCert(server: string): void {
   }
 }
 
+/** A lab-made RSA 2048 certificate + key in one PEM (HAProxy's format), for the E-rsa comparison. */
+function rsaPem(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sws-bench-"));
+  try {
+    run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=bench.sws.lab",
+      "-keyout", path.join(dir, "k.pem"), "-out", path.join(dir, "c.pem")]);
+    return fs.readFileSync(path.join(dir, "c.pem"), "utf8") + fs.readFileSync(path.join(dir, "k.pem"), "utf8");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function directNginxConf(ip: string): string {
   const workers = os.cpus().length;
   return `# sws-bench scenario A: the ceiling (Nginx serving the file over TLS directly, best settings)
@@ -303,6 +316,7 @@ export async function bench(json: boolean, seconds: number, runs = 3): Promise<n
     D: { id: "D", name: "C on the naive profile", url: `${lbUrl}/`, extra: [], runs: [] },
     Eoff: { id: "E-off", name: "new TLS handshakes/s at the balancer, resumption off", url: `https://${st.balancer.ip}:${BENCH_PORT}${URL_PATH}`, extra: ["-H", "Connection: close"], runs: [] },
     Eon: { id: "E-on", name: "new TLS connections/s at the balancer, resumption on", url: `https://${st.balancer.ip}:${BENCH_PORT}${URL_PATH}`, extra: ["-H", "Connection: close"], runs: [] },
+    Ersa: { id: "E-rsa", name: "E-off with an RSA 2048 certificate (lab-made, for comparison)", url: `https://${st.balancer.ip}:${BENCH_PORT}${URL_PATH}`, extra: ["-H", "Connection: close"], runs: [] },
   };
   const pids: number[] = [];
   try {
@@ -345,8 +359,11 @@ export async function bench(json: boolean, seconds: number, runs = 3): Promise<n
     const cfg = fs.readFileSync(path.join(rootPaths(ctx.lb).merged, "etc/haproxy/haproxy.cfg"), "utf8");
     nftClose(ctx.lb);
     nftOpen(ctx.lb, clientIp, BENCH_PORT);
-    for (const [key, cache] of [["Eoff", false], ["Eon", true]] as const) {
-      writeInRoot(ctx.lb, `${BENCH_DIR}/haproxy-${key}.cfg`, benchHaproxyCfg(cfg, st.balancer.ip, cache), "0644", "root:root");
+    writeInRoot(ctx.lb, `${BENCH_DIR}/rsa.pem`, rsaPem(), "0600", "root:root");
+    for (const [key, cache] of [["Eoff", false], ["Eon", true], ["Ersa", false]] as const) {
+      let c = benchHaproxyCfg(cfg, st.balancer.ip, cache);
+      if (key === "Ersa") c = c.replace(/ssl crt \S+/, `ssl crt ${BENCH_DIR}/rsa.pem`);
+      writeInRoot(ctx.lb, `${BENCH_DIR}/haproxy-${key}.cfg`, c, "0644", "root:root");
       const pid = startInRoot(ctx.lb, ["/usr/sbin/haproxy", "-db", "-n", "9000", "-f", `${BENCH_DIR}/haproxy-${key}.cfg`], "bench-haproxy.log");
       pids.push(pid);
       await waitFor(`the bench HAProxy (${key})`, () => inNetns(ctx.client, "curl", ["-skf", "-o", "/dev/null", "--max-time", "2", "-H", `Host: ${st.domain}`, sc[key].url]).code === 0, 15000, 200);
@@ -380,7 +397,7 @@ export async function bench(json: boolean, seconds: number, runs = 3): Promise<n
     const us = sc[k].median?.cpuUsPerRequest[ctx.lb];
     return us ? Math.round(1e6 / us) : null;
   };
-  const handshakes = { fullPerBalancerCoreSecond: perCore("Eoff"), resumedPerBalancerCoreSecond: perCore("Eon"), certificate: "ECDSA P-256 (the default key algorithm)" };
+  const handshakes = { fullPerBalancerCoreSecond: perCore("Eoff"), resumedPerBalancerCoreSecond: perCore("Eon"), certificate: "ECDSA P-256 (the default key algorithm)", rsa2048FullPerBalancerCoreSecond: perCore("Ersa") };
   const webMeta = rendered.model.servers.map((s) => `${s.name}:${s.instanceType}`).join(" ");
   const out = {
     date: new Date().toISOString(),
@@ -407,7 +424,7 @@ export async function bench(json: boolean, seconds: number, runs = 3): Promise<n
     w(`\nB/A front door vs direct ${ratios.frontDoorVsDirect} (target ≥ ${targets.frontDoorVsDirect}) ${met.frontDoorVsDirect ? "met" : "NOT met"}\n`);
     w(`C/D dynamic vs naive     ${ratios.dynamicVsNaive} (target ≥ ${targets.dynamicVsNaive}) ${met.dynamicVsNaive ? "met" : "NOT met"}\n`);
     w(`C/B dynamic vs static    ${ratios.dynamicVsStatic} (target ≥ ${targets.dynamicVsStatic}) ${met.dynamicVsStatic ? "met" : "NOT met"}\n`);
-    w(`E: ${handshakes.fullPerBalancerCoreSecond} full / ${handshakes.resumedPerBalancerCoreSecond} resumed handshakes per balancer core-second (${handshakes.certificate})\n`);
+    w(`E: ${handshakes.fullPerBalancerCoreSecond} full / ${handshakes.resumedPerBalancerCoreSecond} resumed handshakes per balancer core-second (${handshakes.certificate}); RSA 2048: ${handshakes.rsa2048FullPerBalancerCoreSecond} full\n`);
     w(`errors ${errors} ${met.zeroErrors ? "(none)" : "(NOT zero)"}; naive = ${NAIVE.join("; ")}\n`);
     w(`(${out.seconds} s; JSON: --json, last result ${path.join(STATE, "last-bench.json")})\n`);
   }
