@@ -240,8 +240,18 @@ http {
 `;
 }
 
+/** The naive profile of the web server's nginx.conf: HTTP/1.0 to the app, no upstream keep-alive. */
+export function naiveNginxConf(normal: string): string {
+  const n = normal
+    .replace(/^[ \t]*keepalive \d+;\n/m, "")
+    .replace(/proxy_http_version 1\.1;/, "proxy_http_version 1.0;")
+    .replace(/^[ \t]*proxy_set_header Connection "";\n/m, "");
+  if (n === normal || !/proxy_http_version 1\.0;/.test(n) || /^\s*keepalive \d+;/m.test(n)) throw new Error("nginx.conf: no upstream keep-alive to remove (the payload changed?)");
+  return n;
+}
+
 /** The balancer's HAProxy configuration as a bench-only copy: only the HTTPS frontend, on port 9443. */
-function benchHaproxyCfg(cfg: string, ip: string, cache: boolean): string {
+export function benchHaproxyCfg(cfg: string, ip: string, cache: boolean): string {
   const sections = cfg.split(/\n(?=\S)/);
   const keep = sections.filter((s) => !/^frontend (metrics|http-in)\b/.test(s));
   return keep.join("\n")
@@ -255,15 +265,12 @@ async function naive(ctx: Ctx, on: boolean): Promise<void> {
     const conf = path.join(rootPaths(w).merged, "etc/nginx/nginx.conf");
     const saved = path.join(STATE, "bench", `${w}.nginx.conf.normal`);
     if (on) {
+      // A bench interrupted before restoring left its saved copy: that is the normal profile.
+      if (fs.existsSync(saved)) fs.writeFileSync(conf, fs.readFileSync(saved, "utf8"));
       const normal = fs.readFileSync(conf, "utf8");
       fs.mkdirSync(path.dirname(saved), { recursive: true });
       fs.writeFileSync(saved, normal);
-      const n = normal
-        .replace(/^\s*keepalive \d+;\n/m, "")
-        .replace(/proxy_http_version 1\.1;/, "proxy_http_version 1.0;")
-        .replace(/^\s*proxy_set_header Connection "";\n/m, "");
-      if (n === normal) throw new Error(`${w}: nginx.conf has no upstream keep-alive to remove`);
-      fs.writeFileSync(conf, n);
+      fs.writeFileSync(conf, naiveNginxConf(normal));
     } else if (fs.existsSync(saved)) {
       fs.writeFileSync(conf, fs.readFileSync(saved, "utf8"));
       fs.rmSync(saved);
