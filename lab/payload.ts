@@ -13,6 +13,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { enterArgs, inRoot, ROOT_ENV, rootPaths, writeInRoot } from "./root";
 import { readJson, STATE, writeJson } from "./util";
+import type { FetchedFile } from "../components/render";
 
 /** The boot step that reads SSM Parameter Store (sws-fetch; formerly sws-fetch-secrets). */
 export const FETCH_STEP = /\/sws-fetch(-secrets)?$/;
@@ -31,14 +32,7 @@ export function parseCloudConfig(userData: string): CloudConfig {
 }
 
 /** What components/render.ts says sws-fetch installs (RenderedServer.fetched). */
-export interface FetchedSpec {
-  parameter: string;
-  path: string;
-  group: string;
-  permissions: string;
-  content?: string;
-  sha256?: string;
-}
+export type FetchedSpec = FetchedFile;
 
 /** Lab-generated secret values (by SSM parameter), kept in the state directory so a second `up` reuses them. */
 export function secretValues(parameters: string[]): Record<string, string> {
