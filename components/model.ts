@@ -130,6 +130,8 @@ export interface Model {
     };
     terminationProtection: boolean;
     tags: { [key: string]: string };
+    /** SSM Parameter Store prefix of the stack's secrets and toolkit files: "/<name>/<environment>". */
+    parameterPrefix: string;
     secrets: SecretRef[];
     flows: Flow[];
 }
@@ -445,7 +447,7 @@ export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
     }
 
     const model: Omit<Model, "flows"> = {
-        name, domain, apexDomain, environment, layout, os, dbEngine, servers,
+        name, domain, apexDomain, environment, layout, os, dbEngine, servers, parameterPrefix: prefix,
         network: {
             mode, vpcCidr: vpcOk!.text, publicSubnetCidr: pub!.text, privateSubnetCidr: publicOnly ? pub!.text : priv!.text,
             availabilityZone: n.availabilityZone, existingVpcId: n.existingVpcId,

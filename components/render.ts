@@ -38,12 +38,11 @@ export interface FetchedFile {
 
 /** What sws-fetch installs on a server: its secrets, then the toolkit files its roles use. */
 export function fetchedFiles(model: Model, server: ServerModel, part: PayloadPart): FetchedFile[] {
-    const prefix = `/${model.name}/${model.environment}`;
     return [
         ...model.secrets.filter((s) => s.servers.includes(server.name))
             .map((s) => ({ parameter: s.parameter, path: s.path, group: s.group, permissions: s.group === "root" ? "0600" : "0640" })),
         ...part.files.filter((f) => f.fetch).map((f) => ({
-            parameter: toolkitParameter(prefix, f.path), path: f.path, group: "root", permissions: f.permissions,
+            parameter: toolkitParameter(model.parameterPrefix, f.path), path: f.path, group: "root", permissions: f.permissions,
             content: f.content, sha256: crypto.createHash("sha256").update(f.content, "utf8").digest("hex"),
         })),
     ];

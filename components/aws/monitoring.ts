@@ -11,8 +11,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { createBackupAlarms } from "./backup";
 import { Model, Role, ServerModel, serversWith } from "../model";
 import { MonitoringSink } from "../types";
+import { DATA_MOUNT } from "../payloads/database";
 import {
-    cloudWatchSeries, CW_NAMESPACE, DATA_MOUNTPOINT, HAPROXY_SITE_FRONTEND, HAPROXY_WEB_BACKEND, ampRegion, hasDatabase, logGroupNames, siteBalancer,
+    cloudWatchSeries, CW_NAMESPACE, HAPROXY_SITE_FRONTEND, HAPROXY_WEB_BACKEND, ampRegion, hasDatabase, logGroupNames, siteBalancer,
 } from "../payloads/collector";
 
 export interface MonitoredServer { server: ServerModel; instance: aws.ec2.Instance }
@@ -185,7 +186,7 @@ export function dashboardBody(model: Model, region: string): { widgets: Widget[]
 export function diskTargets(model: Pick<Model, "servers">): { host: string; mountpoint: string }[] {
     return model.servers.flatMap((s) => [
         { host: s.name, mountpoint: "/" },
-        ...(hasDatabase(s.roles) ? [{ host: s.name, mountpoint: DATA_MOUNTPOINT }] : []),
+        ...(hasDatabase(s.roles) ? [{ host: s.name, mountpoint: DATA_MOUNT }] : []),
     ]);
 }
 

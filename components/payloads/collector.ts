@@ -11,6 +11,7 @@ import { Ports, Role, serversWith } from "../model";
 import type { Model, ServerModel } from "../model";
 import { MonitoringSink } from "../types";
 import { PayloadPart, RenderContext, envFile, file, script, toolkit, unit } from "./part";
+import { DATA_MOUNT } from "./database";
 import pinned = require("./collector.json");
 
 export interface ScrapeJob {
@@ -29,8 +30,6 @@ export const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
 export const HAPROXY_SITE_FRONTEND = "https-in";
 /** HAProxy's backend of web servers. */
 export const HAPROXY_WEB_BACKEND = "web";
-/** The database data volume's mount point (database.ts DATA_MOUNT): its disk usage is watched too. */
-export const DATA_MOUNTPOINT = "/var/lib/mysql-data";
 
 /** A MySQL/MariaDB server runs here: the writer, or a read-only replica (role "replica"). */
 export function hasDatabase(roles: readonly string[]): boolean {
@@ -105,7 +104,7 @@ export const CLOUDWATCH_SERIES: CloudWatchSeries[] = [
     },
     { names: ["node_cpu_seconds_total"], dimensions: ["mode"], where: { mode: ["idle"] } },
     { names: ["sws_backup_last_success_timestamp_seconds"], dimensions: ["kind"] },
-    { names: ["node_filesystem_avail_bytes", "node_filesystem_size_bytes"], dimensions: ["mountpoint"], where: { mountpoint: ["/", DATA_MOUNTPOINT] } },
+    { names: ["node_filesystem_avail_bytes", "node_filesystem_size_bytes"], dimensions: ["mountpoint"], where: { mountpoint: ["/", DATA_MOUNT] } },
     { names: ["haproxy_frontend_http_requests_total"], dimensions: ["proxy"], where: { proxy: [HAPROXY_SITE_FRONTEND] } },
     { names: ["haproxy_frontend_http_responses_total"], dimensions: ["proxy", "code"], where: { proxy: [HAPROXY_SITE_FRONTEND], code: ["5xx"] } },
     { names: ["haproxy_backend_active_servers", "haproxy_backend_response_time_average_seconds"], dimensions: ["proxy"], where: { proxy: [HAPROXY_WEB_BACKEND] } },
