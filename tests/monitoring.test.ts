@@ -15,6 +15,7 @@ import {
 } from "../components/payloads/collector";
 import { packUserData } from "../components/payloads/cloudConfig";
 import { matchSnapshot } from "./helpers/snapshot";
+import { requireTool } from "./helpers/tools";
 import { Captured, installMocks, ofType, settle, valueOf } from "./helpers/pulumiMocks";
 
 const ROOT = path.join(__dirname, "..");
@@ -462,8 +463,8 @@ describe("monitoring: files for the other sinks (monitoring/)", () => {
         assert.ok(all.some((r: any) => r.record === "sws:web_qps:rate1m" && r.expr.includes("rate(nginx_http_requests_total[1m])")));
         const alerts = all.filter((r: any) => r.alert).map((r: any) => r.alert);
         for (const a of ["SwsWebQpsZero", "SwsWebQpsSpike", "SwsWebServerDown", "SwsHigh5xxRatio", "SwsDiskAlmostFull", "SwsCertificateExpiresSoon"]) assert.ok(alerts.includes(a), a);
+        requireTool(this, "promtool", ["promtool", "--version"], "apt-get install prometheus");
         const promtool = cp.spawnSync("promtool", ["check", "rules", file], { encoding: "utf8" });
-        if (promtool.error) this.skip();
         assert.strictEqual(promtool.status, 0, promtool.stdout + promtool.stderr);
     });
 

@@ -9,6 +9,7 @@ import { renderServerPart, renderServerUserData, renderStack } from "../componen
 import { packUserData, unpackUserData } from "../components/payloads/cloudConfig";
 import type { SecuredWebStackArgs } from "../components/types";
 import { matchSnapshot } from "./helpers/snapshot";
+import { requireTool } from "./helpers/tools";
 import { combinations } from "./helpers/combinations";
 
 const INTERNAL_CA_PEM = "-----BEGIN CERTIFICATE-----\n" + "B".repeat(560) + "\n-----END CERTIFICATE-----\n";
@@ -114,7 +115,8 @@ describe("payloads: size", () => {
 
 describe("payloads: cloud-init schema", function () {
     this.timeout(120000);
-    it("user data of every OS × layout × TLS mode × sink passes cloud-init's schema (as `cloud-init schema --config-file`)", () => {
+    it("user data of every OS × layout × TLS mode × sink passes cloud-init's schema (as `cloud-init schema --config-file`)", function () {
+        requireTool(this, "cloud-init (Python module cloudinit)", ["/usr/bin/python3", "-c", "import cloudinit.config.schema"], "apt-get install cloud-init");
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sws-ud-"));
         const jobs: { what: string; file: string }[] = [];
         // Every OS × layout × TLS mode × sink (the extras rotate through them); all-in-one servers
@@ -132,7 +134,11 @@ describe("payloads: cloud-init schema", function () {
         try {
             execFileSync("/usr/bin/python3", [path.join(__dirname, "helpers", "cloudinit-schema.py"), ...jobs.map((j) => j.file)], { encoding: "utf8", stdio: "pipe" });
         } catch (e: any) {
-            failures = String(e.stdout || e.message).trim().split("\n").filter((l) => l.includes("\t")).map((l) => {
+            // Exit 1 with one "<file>\t<error>" line per invalid file is a schema verdict; anything
+            // else (the module failed to import, a crash) must fail the test, not pass as "no lines".
+            const lines = String(e.stdout ?? "").trim().split("\n").filter((l) => l.includes("\t"));
+            assert.ok(e.status === 1 && lines.length > 0, `the schema check did not run (exit ${e.status}): ${e.stderr || e.message}`);
+            failures = lines.map((l) => {
                 const [file, err] = l.split("\t");
                 return `${jobs.find((j) => j.file === file)?.what ?? file}: ${err}`;
             });

@@ -4,7 +4,13 @@ behind `cloud-init schema --config-file`), so the test pays Python's start-up on
 Prints one line per invalid file: "<path>\t<error>"; exits 1 if any is invalid."""
 import sys
 
-from cloudinit.config.schema import SchemaValidationError, get_schema, validate_cloudconfig_file
+try:
+    from cloudinit.config.schema import SchemaValidationError, get_schema, validate_cloudconfig_file
+except ImportError as e:
+    # Exit 2 (not 1) with no per-file line: the caller must fail on this, not read it as "no
+    # invalid file".
+    print(f"cloud-init's schema module cannot be imported: {e}", file=sys.stderr)
+    sys.exit(2)
 
 schema = get_schema()
 bad = 0

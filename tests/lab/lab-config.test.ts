@@ -5,6 +5,7 @@ import { labHosts, loadConfig, render } from "../../lab/lab";
 import { FETCH_STEP, parseCloudConfig } from "../../lab/payload";
 import { mergeUnit, parseExec, serviceSpec } from "../../lab/units";
 import { macFor } from "../../lab/util";
+import { requireTool } from "../helpers/tools";
 
 // Pure tests of the lab's reading of its own stack configuration and of the rendered payloads:
 // no root, no namespaces, no daemons (those are exercised by `npm run lab -- check`).
@@ -57,7 +58,7 @@ describe("lab: stack configuration and payload reading", () => {
 
   it("reads the payload's nginx drop-in over Debian's unit as a foreground service", function () {
     const base = "/lib/systemd/system/nginx.service";
-    if (!fs.existsSync(base)) this.skip();
+    requireTool(this, "Debian's nginx unit", ["test", "-e", base], "apt-get install nginx");
     const web = rendered.servers.find((s) => s.roles.includes("web"))!;
     // A static unit: one of the toolkit files sws-fetch installs (not carried in the user data).
     const fetched = web.fetched.find((f) => f.path === "/etc/systemd/system/nginx.service.d/sws.conf");
