@@ -75,7 +75,9 @@ describe("component under mocks", function () {
 
         it("web reaches app only from the web server's security group", () => {
             const rule = ofType(r.resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").find((x) => x.name === "sws-dev-web-to-app-app-in")!;
-            assert.strictEqual(rule.inputs.referencedSecurityGroupId, "sws-dev-web-sg-id");
+            const webSg = ofType(r.resources, "aws:ec2/securityGroup:SecurityGroup").find((x) => x.name === "sws-dev-web-sg")!;
+            assert.match(webSg.id, /^sg-[0-9a-f]{17}$/, "the provider's id of a security group");
+            assert.strictEqual(rule.inputs.referencedSecurityGroupId, webSg.id);
             assert.strictEqual(rule.inputs.cidrIpv4, undefined);
         });
 
@@ -103,8 +105,9 @@ describe("component under mocks", function () {
             const vols = ofType(r.resources, "aws:ebs/volume:Volume");
             assert.deepStrictEqual(vols.map((v) => [v.name, v.inputs.encrypted, v.inputs.type]), [["sws-dev-app-data", true, "gp3"]]);
             const att = ofType(r.resources, "aws:ec2/volumeAttachment:VolumeAttachment")[0];
-            assert.strictEqual(att.inputs.volumeId, "vol-0123456789abcdef0");
-            assert.match(userData(r.resources, "app"), /DATA_VOLUME_ID="vol-0123456789abcdef0"/);
+            assert.match(vols[0].id, /^vol-[0-9a-f]{17}$/, "the provider's id of a volume");
+            assert.strictEqual(att.inputs.volumeId, vols[0].id);
+            assert.ok(userData(r.resources, "app").includes(`DATA_VOLUME_ID="${vols[0].id}"`), "the app server's user data names its data volume");
         });
 
         it("stores toolkit files once in SSM and carries only their digest in user data", () => {

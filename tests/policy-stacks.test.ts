@@ -18,8 +18,7 @@ function stackConfig(stack: string): { [k: string]: string } {
 
 async function pack(resources: Captured[], config: string): Promise<PackReport> {
     return runPack(resources.map((r) => ({
-        type: r.type, name: r.name, urn: r.urn, props: r.state,
-        id: r.type === "aws:ebs/volume:Volume" ? "vol-0123456789abcdef0" : `${r.name}-id`,
+        type: r.type, name: r.name, urn: r.urn, props: r.state, id: r.id,
     })), path.join(ROOT, "policy", config));
 }
 
