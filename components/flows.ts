@@ -1,26 +1,10 @@
 // The flow model: every connection the stack allows, and nothing else. Security groups (AWS),
 // each server's nftables ruleset and the lab's firewall matrix are all rendered from this list.
-import type { Model } from "./model";
-import { Ports, Role } from "./model";
+// The model's shape only (not ./model, whose buildModel calls buildFlows): no import cycle.
+import type { Endpoint, Flow, Model } from "./model/shape";
+import { Ports, Role } from "./model/shape";
 
-export type Endpoint =
-    | { kind: "server"; name: string }
-    | { kind: "cidr"; cidr: string; label: string };
-
-export interface Flow {
-    /** Stable id, used in resource names: "internet-to-lb-https". */
-    id: string;
-    from: Endpoint;
-    to: Endpoint;
-    protocol: "tcp" | "udp";
-    port: number;
-    why: string;
-    /**
-     * Enforced by the host firewall only: AWS security groups never filter traffic to the VPC
-     * resolver or the Amazon Time Sync Service, so a security-group rule for it would be noise.
-     */
-    hostOnly?: boolean;
-}
+export type { Endpoint, Flow };
 
 export const INTERNET = "0.0.0.0/0";
 /** Amazon Time Sync Service (link-local). */

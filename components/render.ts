@@ -97,7 +97,7 @@ export interface RenderedServer {
 export interface RenderedStack {
     model: Model;
     servers: RenderedServer[];
-    /** What sws-fetch-secrets writes on each server (names and paths; the values live in SSM). */
+    /** What sws-fetch writes on each server (names and paths; the values live in SSM). */
     secrets: SecretRef[];
 }
 

@@ -3,8 +3,6 @@
 // no tuples, functions or Maps. Plain values where validation must happen before any resource
 // is registered; pulumi.Input only for secrets that may come from secret config.
 import * as pulumi from "@pulumi/pulumi";
-import type { BackupArgs } from "./payloads/backup";
-import type { PatchingArgs } from "./payloads/housekeeping";
 
 /** How HTTPS is provided at the balancer. */
 export const TlsMode = {
@@ -155,6 +153,26 @@ export interface DeployGateArgs {
     enabled?: boolean;
     /** Give up after this many seconds. Default 900. */
     timeoutSeconds?: number;
+}
+
+/** Backup settings (SecuredWebStackArgs.backup). Kept free of unions for other Pulumi languages. */
+export interface BackupArgs {
+    /** Daily EBS snapshots of the database data volume to keep (DLM). Default 7 (14 when environment is "prod"). */
+    dailySnapshots?: number;
+    /** Weekly EBS snapshots of the database data volume to keep (DLM). Default 4. */
+    weeklySnapshots?: number;
+    /** Days the logical backups (dumps and binlogs) are kept in the backup bucket. Default 14. */
+    logicalRetentionDays?: number;
+    /** Minutes between two binlog shipments: the most data a lost server can take with it. Default 5. */
+    binlogIntervalMinutes?: number;
+}
+
+/** Patching settings (SecuredWebStackArgs.patching). */
+export interface PatchingArgs {
+    /** Reboot automatically when an upgrade needs it (kernel, libc), at rebootTime. Default false. */
+    autoReboot?: boolean;
+    /** Server-local time (UTC on EC2) of the automatic reboot, "HH:MM"; upgrades run in the hour before it. Default "04:30". */
+    rebootTime?: string;
 }
 
 export interface SecuredWebStackArgs {

@@ -9,12 +9,12 @@ import { buildModel, Model, Role } from "../components/model";
 import { fetchedFiles, renderServerPart, renderStack } from "../components/render";
 import { file, mergeParts, PayloadPart } from "../components/payloads/part";
 import { packUserData, renderCloudConfig } from "../components/payloads/cloudConfig";
+import { BACKUP_DEFAULTS, PATCHING_DEFAULTS, validateBackupArgs, validatePatchingArgs } from "../components/model";
 import {
-    BACKUP_DEFAULTS, BACKUP_ENV, BACKUP_METRIC, BACKUP_UNITS, LOCAL_BACKUP_TARGET, backupPart, prometheusBackupAlerts,
-    validateBackupArgs,
+    BACKUP_ENV, BACKUP_METRIC, BACKUP_UNITS, LOCAL_BACKUP_TARGET, backupPart, prometheusBackupAlerts,
 } from "../components/payloads/backup";
 import {
-    housekeepingFiles, housekeepingRuncmd, PATCHING_DEFAULTS, UNATTENDED_UPGRADES_CONF, upgradeWindowStart, validatePatchingArgs,
+    housekeepingFiles, housekeepingRuncmd, UNATTENDED_UPGRADES_CONF, upgradeWindowStart,
 } from "../components/payloads/housekeeping";
 import type { SecuredWebStackArgs } from "../components/types";
 import { Captured, installMocks, ofType, settle, valueOf } from "./helpers/pulumiMocks";

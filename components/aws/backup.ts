@@ -9,7 +9,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Model, Role, ServerModel, serversWith } from "../model";
 import { MonitoringSink } from "../types";
-import { BACKUP_METRIC, BackupModel, backupSettings } from "../payloads/backup";
+import type { BackupModel } from "../model";
+import { BACKUP_METRIC, backupSettings } from "../payloads/backup";
 import { CW_NAMESPACE } from "../payloads/collector";
 import type { Statement } from "./iam";
 

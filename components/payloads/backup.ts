@@ -7,31 +7,9 @@
 // scripts are toolkit files (fetched at boot from SSM); the user data only carries the small
 // env file and the four systemd units. Each successful run writes the node-exporter textfile
 // metric sws_backup_last_success_timestamp_seconds{kind="full"|"binlog"}.
-import type { Model } from "../model";
+import type { BackupModel, Model } from "../model";
+import { BACKUP_DEFAULTS, backupDefaults } from "../model";
 import { DeployValues, PayloadPart, RenderContext, envFile, file, script, unit, toolkit } from "./part";
-
-/** Backup settings (SecuredWebStackArgs.backup). Kept free of unions for other Pulumi languages. */
-export interface BackupArgs {
-    /** Daily EBS snapshots of the database data volume to keep (DLM). Default 7 (14 when environment is "prod"). */
-    dailySnapshots?: number;
-    /** Weekly EBS snapshots of the database data volume to keep (DLM). Default 4. */
-    weeklySnapshots?: number;
-    /** Days the logical backups (dumps and binlogs) are kept in the backup bucket. Default 14. */
-    logicalRetentionDays?: number;
-    /** Minutes between two binlog shipments: the most data a lost server can take with it. Default 5. */
-    binlogIntervalMinutes?: number;
-}
-
-export interface BackupModel {
-    dailySnapshots: number;
-    weeklySnapshots: number;
-    logicalRetentionDays: number;
-    binlogIntervalMinutes: number;
-}
-
-export const BACKUP_DEFAULTS: Readonly<BackupModel> = Object.freeze({
-    dailySnapshots: 7, weeklySnapshots: 4, logicalRetentionDays: 14, binlogIntervalMinutes: 5,
-});
 
 /** Where the scripts put backups when the renderer is given no bucket (the lab). */
 export const LOCAL_BACKUP_TARGET = "file:///var/backups/sws";
@@ -51,46 +29,6 @@ export const FULL_BACKUP_TIME = "02:00";
 export interface BackupDeployValues extends DeployValues {
     /** s3://<bucket>/<prefix>; default file:///var/backups/sws. */
     backupTarget?: string;
-}
-
-const RANGES: { [k in keyof BackupModel]: [number, number, string] } = {
-    dailySnapshots: [1, 365, "daily snapshots kept"],
-    weeklySnapshots: [0, 260, "weekly snapshots kept (0: no weekly schedule)"],
-    logicalRetentionDays: [1, 3650, "days"],
-    binlogIntervalMinutes: [1, 60, "minutes"],
-};
-
-/**
- * Defaults: 7 daily snapshots, or 14 in "prod" (policy/config.prod.json asks database-volume-backed-up
- * for minRetainCount 14), 4 weekly, 14 days of logical backups, binlogs every 5 minutes.
- */
-export function backupDefaults(environment?: string): BackupModel {
-    return { ...BACKUP_DEFAULTS, ...(environment === "prod" ? { dailySnapshots: 14 } : {}) };
-}
-
-/**
- * Validates `backup` (undefined: every default) and returns the model's backup settings. Each
- * problem names its field, e.g. `backup.dailySnapshots: 0 is not allowed; use a whole number from
- * 1 to 365 (daily snapshots kept)`.
- */
-export function validateBackupArgs(args: BackupArgs | undefined, problems: string[], environment?: string): BackupModel {
-    const out: BackupModel = backupDefaults(environment);
-    if (args === undefined || args === null) return out;
-    if (typeof args !== "object" || Array.isArray(args)) {
-        problems.push(`backup: ${JSON.stringify(args)} is not allowed; use an object such as { dailySnapshots: 7, weeklySnapshots: 4 }`);
-        return out;
-    }
-    for (const key of Object.keys(args)) {
-        if (!(key in RANGES)) problems.push(`backup.${key}: unknown setting; use ${Object.keys(RANGES).join(", ")}`);
-    }
-    for (const [key, [min, max, what]] of Object.entries(RANGES) as [keyof BackupModel, [number, number, string]][]) {
-        const v = (args as { [k: string]: unknown })[key];
-        if (v === undefined || v === null) continue;
-        if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-            problems.push(`backup.${key}: ${JSON.stringify(v)} is not allowed; use a whole number from ${min} to ${max} (${what})`);
-        } else out[key] = v;
-    }
-    return out;
 }
 
 /** The model's backup settings (the defaults until the model carries `backup`). */

@@ -4,44 +4,10 @@
 // under /var/log are rotated by their packages' logrotate configs and by balancer.ts's
 // /etc/logrotate.d/sws-haproxy). Meant to replace base.ts's 52sws-unattended-upgrades file.
 import { TIME_SYNC } from "../flows";
+import type { PatchingModel } from "../model";
 import { PayloadFile, file, unit, toolkit } from "./part";
 
-/** Patching settings (SecuredWebStackArgs.patching). */
-export interface PatchingArgs {
-    /** Reboot automatically when an upgrade needs it (kernel, libc), at rebootTime. Default false. */
-    autoReboot?: boolean;
-    /** Server-local time (UTC on EC2) of the automatic reboot, "HH:MM"; upgrades run in the hour before it. Default "04:30". */
-    rebootTime?: string;
-}
-
-export interface PatchingModel {
-    autoReboot: boolean;
-    rebootTime: string;
-}
-
-export const PATCHING_DEFAULTS: Readonly<PatchingModel> = Object.freeze({ autoReboot: false, rebootTime: "04:30" });
 export const UNATTENDED_UPGRADES_CONF = "/etc/apt/apt.conf.d/52sws-unattended-upgrades";
-const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
-
-export function validatePatchingArgs(args: PatchingArgs | undefined, problems: string[]): PatchingModel {
-    const out: PatchingModel = { ...PATCHING_DEFAULTS };
-    if (args === undefined || args === null) return out;
-    if (typeof args !== "object" || Array.isArray(args)) {
-        problems.push(`patching: ${JSON.stringify(args)} is not allowed; use an object such as { autoReboot: true, rebootTime: "04:30" }`);
-        return out;
-    }
-    if (args.autoReboot !== undefined) {
-        if (typeof args.autoReboot !== "boolean") problems.push(`patching.autoReboot: ${JSON.stringify(args.autoReboot)} is not allowed; use true or false`);
-        else out.autoReboot = args.autoReboot;
-    }
-    if (args.rebootTime !== undefined) {
-        if (typeof args.rebootTime !== "string" || !HHMM.test(args.rebootTime)) {
-            problems.push(`patching.rebootTime: ${JSON.stringify(args.rebootTime)} is not allowed; use a 24-hour time "HH:MM" such as "04:30" (server time, UTC on EC2)`);
-        } else out.rebootTime = args.rebootTime;
-    }
-    return out;
-}
-
 /** The upgrade window's start: an hour before the reboot time. */
 export function upgradeWindowStart(rebootTime: string): string {
     const [h, m] = rebootTime.split(":").map(Number);

@@ -15,7 +15,7 @@ export interface PayloadFile {
     /**
      * Toolkit file: identical for every stack of this package version, so it is not carried in
      * the user data (capped at 16 KiB by EC2, 8 KiB gzipped by our budget) but stored once in
-     * SSM Parameter Store and fetched at boot by sws-fetch-secrets, checked against its SHA-256
+     * SSM Parameter Store and fetched at boot by sws-fetch, checked against its SHA-256
      * that the user data does carry.
      */
     fetch?: boolean;

@@ -1,6 +1,6 @@
 // Reading MySQL / MariaDB server settings out of a payload's option files.
 
-import type { Payload } from "./userData";
+import type { Payload } from "./payload";
 
 /** Where MySQL / MariaDB read option files from. */
 export const MYSQL_OPTION_FILE = /^(\/etc\/mysql\/.*\.cnf|\/etc\/my\.cnf(\.d\/.*\.cnf)?)$/;

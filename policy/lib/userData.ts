@@ -9,25 +9,11 @@ import { parse as parseYaml } from "yaml";
 import { MYSQL_OPTION_FILE, configuresServer } from "./mysql";
 import { Props, isUnknown, list, record, str } from "./props";
 
-export const ROLES = ["balancer", "web", "app", "database"] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES } from "./payload";
+import type { Payload, Role } from "./payload";
 
-/** What one server receives at boot. */
-export interface Payload {
-    format: "cloud-config" | "shell" | "other";
-    /** The decoded document. */
-    text: string;
-    /** Bytes as handed to EC2 (after base64, before gunzip): what the 16 KiB limit counts. */
-    size: number;
-    /** Package names the server installs. */
-    packages: string[];
-    /** path → content of every file the payload writes. */
-    files: Map<string, string>;
-    /** The boot commands, one string each. */
-    runcmd: string[];
-    /** The roles its packages and files reveal. */
-    roles: Set<Role>;
-}
+export { ROLES };
+export type { Payload, Role };
 
 export type UserData =
     | { state: "absent" }

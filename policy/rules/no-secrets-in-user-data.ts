@@ -5,7 +5,7 @@ import { payloadOf, validateServer } from "../lib/servers";
 
 const remediation =
     "Keep secrets out of user data: store them as SSM SecureString parameters (or Secrets Manager) and fetch them " +
-    "at boot with the instance role into tmpfs (SecuredWebStack: sws-fetch-secrets -> /run/sws/secrets/<name>). " +
+    "at boot with the instance role into tmpfs (SecuredWebStack: sws-fetch -> /run/sws/secrets/<name>). " +
     "Rotate every secret that was ever shipped in user data.";
 
 export const noSecretsInUserData: ResourceValidationPolicy = {

@@ -219,7 +219,7 @@ function basePart(name: string) {
         runcmd: [
             ["systemctl", "enable", "--now", "nftables.service"],
             ["systemctl", "daemon-reload"],
-            ["/usr/local/sbin/sws-fetch-secrets"],
+            ["/usr/local/sbin/sws-fetch"],
             ["systemctl", "enable", "--now", "prometheus-node-exporter.service"],
             ["systemctl", "enable", "--now", "sws-collector.service"],
         ],

@@ -1,0 +1,45 @@
+// Sections "app" (the application server: bundled app or your artifact, its port, health path,
+// environment, workers) and "deploy gate" (waiting for the site to answer before `pulumi up` ends).
+import { AppArgs, DeployGateArgs } from "../types";
+import { Problems, bool, intIn, matching } from "./fields";
+import { Model, Ports } from "./shape";
+
+const SHA256 = /^[0-9a-f]{64}$/;
+const ENV_VAR = /^[A-Z_][A-Z0-9_]*$/;
+/** Variables the stack sets itself (app.ts's app.env). */
+const RESERVED_ENV = new Set(["PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD_FILE"]);
+
+export function readApp(p: Problems, a: AppArgs): Model["app"] {
+    const custom = a.artifactUrl !== undefined;
+    const artifactUrl = matching(p, "app.artifactUrl", a.artifactUrl, /^(https:\/\/\S+|s3:\/\/[a-z0-9.-]{3,63}\/\S+)$/, `an https:// URL or an s3://bucket/key of your application artifact (.tar.gz)`);
+    const artifactSha256 = matching(p, "app.artifactSha256", a.artifactSha256, SHA256, "the artifact's SHA-256 as 64 lower-case hex digits");
+    if (custom && a.artifactSha256 === undefined) p.push(`app.artifactSha256: missing; app.artifactUrl needs the artifact's SHA-256 so the server can verify the download`);
+    if (custom && (typeof a.startCommand !== "string" || a.startCommand.trim() === "")) p.push(`app.startCommand: missing; app.artifactUrl needs the command that starts your application`);
+    if (!custom && (a.artifactSha256 !== undefined || a.startCommand !== undefined)) p.push(`app.artifactUrl: missing; app.artifactSha256/app.startCommand apply to a custom artifact only`);
+    const appPort = intIn(p, "app.port", a.port, 1024, 65535, 3000);
+    const reserved = new Map<number, string>([
+        [Ports.mysql, "MySQL"], ...Object.entries(Ports.local).map(([k, v]) => [v, k] as [number, string]),
+    ]);
+    reserved.set(Ports.webTls, "Nginx over TLS").set(Ports.appTls, "the application over TLS").set(Ports.web, "Nginx");
+    if (reserved.has(appPort)) p.push(`app.port: ${appPort} clashes with ${reserved.get(appPort)} on the same server; use another port from 1024 to 65535`);
+    const healthPath = matching(p, "app.healthPath", a.healthPath, /^\/[A-Za-z0-9._~\/-]*$/, `an absolute URL path such as "/healthz"`, "/healthz")!;
+    const environmentVars: { [k: string]: string } = {};
+    for (const [k, v] of Object.entries(a.environment ?? {})) {
+        if (!ENV_VAR.test(k)) p.push(`app.environment.${k}: not allowed as a variable name; use upper-case letters, digits and _`);
+        else if (RESERVED_ENV.has(k)) p.push(`app.environment.${k}: reserved (set by the stack); use another name`);
+        else if (typeof v !== "string" || /[\n\r]/.test(v)) p.push(`app.environment.${k}: must be a one-line string`);
+        else environmentVars[k] = v;
+    }
+    const workers = intIn(p, "app.workers", a.workers, 1, 64, 1);
+    return {
+        custom, artifactUrl, artifactSha256, startCommand: a.startCommand, port: appPort, healthPath,
+        environment: environmentVars, workers,
+    };
+}
+
+export function readDeployGate(p: Problems, g: DeployGateArgs): Model["deployGate"] {
+    return {
+        enabled: bool(p, "deployGate.enabled", g.enabled, true),
+        timeoutSeconds: intIn(p, "deployGate.timeoutSeconds", g.timeoutSeconds, 30, 3600, 900),
+    };
+}

@@ -1,0 +1,71 @@
+// buildModel: SecuredWebStackArgs → the validated topology model, one named section at a time. Every
+// section records its problems in one list, so a single call reports every bad field; nothing is
+// derived (servers' secrets, flows) until the list is empty.
+import { NetworkMode, OsFamily, SecuredWebStackArgs } from "../types";
+import { buildFlows } from "../flows";
+import { nthAddress } from "./cidr";
+import { Problems, SecuredWebStackArgsError } from "./fields";
+import { Model, Ports } from "./shape";
+import { readIdentity } from "./identity";
+import { placeServers, readHardening, readSizing } from "./servers";
+import { readNetwork } from "./network";
+import { readAdminAccess } from "./adminAccess";
+import { readDns, readTls } from "./tls";
+import { readMonitoring } from "./monitoring";
+import { readDatabase } from "./database";
+import { readApp, readDeployGate } from "./app";
+import { readResourceSettings } from "./resources";
+import { validateBackupArgs } from "./backup";
+import { validatePatchingArgs } from "./patching";
+import { secretRefs } from "./secrets";
+
+/** Validates the arguments and applies every default. Throws SecuredWebStackArgsError naming each bad field. */
+export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
+    const p: Problems = [];
+    if (args === undefined || args === null || typeof args !== "object") {
+        throw new SecuredWebStackArgsError(["args: missing; pass at least { domain }"]);
+    }
+    // The sections in the order their problems are listed.
+    const { domain, environment, prod, layout, os } = readIdentity(p, args);
+    const sizing = readSizing(p, args);
+    const hardening = readHardening(p, args, layout, sizing.appServers);
+    const network = readNetwork(p, args.network ?? {}, prod);
+    const { adminCidrs, sshKeyName } = readAdminAccess(p, args);
+    const tls = readTls(p, args.tls ?? {});
+    const { dns, apexDomain } = readDns(p, args.dns, tls, domain);
+    const monitoring = readMonitoring(p, args.monitoring ?? {});
+    const database = readDatabase(p, args.database ?? {});
+    const app = readApp(p, args.app ?? {});
+    const deployGate = readDeployGate(p, args.deployGate ?? {});
+    const { terminationProtection, tags } = readResourceSettings(p, args, prod);
+    const servers = placeServers(p, layout, sizing, hardening, network);
+    const backup = validateBackupArgs(args.backup, p, environment);
+    const patching = validatePatchingArgs(args.patching, p);
+
+    if (p.length) throw new SecuredWebStackArgsError(p);
+
+    // No problem: the network's blocks are all defined.
+    const vpc = network.vpc!, pub = network.pub!, priv = network.priv!;
+    const publicOnly = network.mode === NetworkMode.PublicSubnets;
+    const prefix = `/${name}/${environment}`;
+    const model: Omit<Model, "flows"> = {
+        name, domain, apexDomain, environment, layout, os,
+        dbEngine: os === OsFamily.Debian12 ? "mariadb" : "mysql",
+        servers, parameterPrefix: prefix,
+        network: {
+            mode: network.mode, vpcCidr: vpc.text, publicSubnetCidr: pub.text, privateSubnetCidr: publicOnly ? pub.text : priv.text,
+            availabilityZone: network.given.availabilityZone, existingVpcId: network.given.existingVpcId,
+            existingPublicSubnetId: network.given.existingPublicSubnetId, existingPrivateSubnetId: network.given.existingPrivateSubnetId,
+            resolver: nthAddress(vpc, 2),
+        },
+        adminCidrs, sshKeyName, tls, dns, monitoring, database, app,
+        deployGate, backup, patching, terminationProtection, tags,
+        secrets: secretRefs({ prefix, servers, tlsMode: tls.mode, sink: monitoring.sink, ...hardening, appServers: sizing.appServers }),
+        hardening: {
+            ...hardening,
+            webPort: hardening.endToEndTls ? Ports.webTls : Ports.web,
+            appPort: hardening.endToEndTls ? Ports.appTls : app.port,
+        },
+    };
+    return { ...model, flows: buildFlows(model) };
+}

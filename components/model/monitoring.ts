@@ -1,0 +1,22 @@
+// Section "monitoring": where metrics and logs go. No credential may ride in a URL: it would land in
+// plain text in the user data.
+import { MonitoringArgs, MonitoringSink } from "../types";
+import { EMAIL, Problems, bool, matching, oneOf } from "./fields";
+import type { Model } from "./shape";
+
+export function readMonitoring(p: Problems, m: MonitoringArgs): Model["monitoring"] {
+    const sink = oneOf(p, "monitoring.sink", m.sink, MonitoringSink, MonitoringSink.CloudWatch);
+    let remoteWriteUrl: string | undefined;
+    if (m.remoteWriteUrl !== undefined) {
+        let u: URL | undefined;
+        try { u = new URL(m.remoteWriteUrl); } catch { /* reported below */ }
+        if (!u || !/^https?:$/.test(u.protocol)) p.push(`monitoring.remoteWriteUrl: ${JSON.stringify(m.remoteWriteUrl)} is not allowed; use an http(s) URL such as "https://prometheus.example.com/api/v1/write"`);
+        else if (u.username || u.password) p.push(`monitoring.remoteWriteUrl: embeds credentials; they would land in plain text in user data — use SigV4 (remoteWriteSigV4) or a credential-free URL`);
+        else remoteWriteUrl = m.remoteWriteUrl;
+    }
+    if (sink === MonitoringSink.PrometheusRemoteWrite && m.remoteWriteUrl === undefined) p.push(`monitoring.remoteWriteUrl: missing; sink "prometheus-remote-write" needs the remote-write URL`);
+    if (sink === MonitoringSink.SumoLogic && m.sumoLogicUrl === undefined) p.push(`monitoring.sumoLogicUrl: missing; sink "sumologic" needs the OTLP/HTTP source URL (set it with \`pulumi config set --secret\`)`);
+    const remoteWriteSigV4 = bool(p, "monitoring.remoteWriteSigV4", m.remoteWriteSigV4, false);
+    const alarmEmail = matching(p, "monitoring.alarmEmail", m.alarmEmail, EMAIL, `an e-mail address such as "ops@foobar.com"`);
+    return { sink, remoteWriteUrl, remoteWriteSigV4, alarmEmail };
+}
