@@ -2,6 +2,7 @@
 // "changes that stay local": a change to one tier leaves the other servers' user data
 // byte-identical (servers find each other by fixed private addresses).
 import * as assert from "assert";
+import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
@@ -115,6 +116,28 @@ describe("backup: the database server's payload part", () => {
         assert.match(restore, /mariadb-install-db/);
         assert.match(restore, /mysqld --initialize-insecure/);
         assert.match(restore, /systemctl stop sws-app\.service/);
+    });
+    it("sws-restore never deletes or half-fills the live datadir: side datadir, one atomic exchange, old one deleted last", () => {
+        const restore = byPath("/usr/local/sbin/sws-restore")!.content;
+        // Everything restored goes to the side server's socket, never the live one.
+        assert.match(restore, /gzip -dc "\$WORK\/dump\.sql\.gz"; \} \| mysql --protocol=socket --socket="\$SOCK"/);
+        assert.match(restore, /--stop-datetime="\$to" "\$\{files\[@\]\}" \| mysql --protocol=socket --socket="\$SOCK"/);
+        assert.match(restore, /--skip-networking --skip-log-bin/);
+        assert.match(restore, /RENAME_EXCHANGE = -100, 2/);
+        assert.ok(!/rm -rf "\$DATADIR"/.test(restore), "the live datadir is never deleted");
+        const at = (re: RegExp) => { const m = re.exec(restore); assert.ok(m, String(re)); return m!.index; };
+        const exchange = at(/^exchange "\$SIDE" "\$DATADIR"$/m);
+        assert.ok(at(/^step "load the dump"$/m) < exchange && at(/^stop_side$/m) < exchange, "restored fully before the exchange");
+        assert.ok(at(/^systemctl stop "\$DB_UNIT"$/m) < exchange, "the database is stopped for the exchange");
+        assert.ok(at(/^ready \|\| die "the restored database did not come up"$/m) < at(/rm -rf "\$old"/), "--discard-old deletes the old datadir only once the restored one runs");
+        assert.strictEqual((restore.match(/^step "/gm) ?? []).length, 13, "13 numbered steps (the drill interrupts each)");
+    });
+    it("sws-db-promote waits by GTID for every received transaction and refuses to promote otherwise", () => {
+        const promote = fs.readFileSync(path.join(__dirname, "..", "components", "payloads", "scripts", "sws-db-promote"), "utf8");
+        assert.match(promote, /STOP SLAVE IO_THREAD;[\s\S]*Gtid_IO_Pos[\s\S]*MASTER_GTID_WAIT\('\$received', \$timeout\)/);
+        assert.match(promote, /STOP REPLICA IO_THREAD;[\s\S]*RECEIVED_TRANSACTION_SET[\s\S]*WAIT_FOR_EXECUTED_GTID_SET\('\$received', \$timeout\)/);
+        assert.ok(!/^[^#]*Seconds_Behind_Master/m.test(promote), "no Seconds_Behind_Master outside comments");
+        assert.ok(promote.indexOf("exit 1\nfi\nq \"$promote\"") > 0, "the promotion runs only after the wait succeeded");
     });
 });
 
