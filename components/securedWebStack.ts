@@ -9,7 +9,7 @@ import { checkToolkitConsistency, fetchedFiles, renderServerPart, renderServerUs
 import { packUserData } from "./payloads/cloudConfig";
 import { createNetwork } from "./aws/network";
 import { createSecurityGroups } from "./aws/firewall";
-import { storeSecrets } from "./aws/secrets";
+import { createSecretsKey, secretReadStatements, secretsOf, storeSecrets } from "./aws/secrets";
 import { createInternalTls, createTls } from "./aws/tls";
 import { createInstanceRole, Statement } from "./aws/iam";
 import { createDataVolume, createInstance, lookupAmi } from "./aws/servers";
@@ -61,7 +61,9 @@ export class SecuredWebStack extends pulumi.ComponentResource {
         if (args.monitoring?.sumoLogicUrl !== undefined) given[param("sumologic-url")!] = args.monitoring.sumoLogicUrl;
         const internal = model.hardening.endToEndTls ? createInternalTls(name, model, child) : undefined;
         for (const s of model.secrets.filter((x) => x.name.startsWith("internal-tls-"))) given[s.parameter] = internal!.serverPems[s.servers[0]];
-        const secrets = storeSecrets(name, model, given, tags, child);
+        // SecureStrings under the stack's own key: each role may decrypt only its own parameters.
+        const secretsKey = createSecretsKey(name, model, accountId, tags, child);
+        const secrets = storeSecrets(name, model, given, secretsKey.key.arn, tags, child);
         // EBS snapshots of the data volume (DLM) and the bucket the database server backs up to.
         const backups = createBackups(name, model, tags, child);
         const backupWriters: pulumi.Output<string>[] = [];
@@ -95,15 +97,15 @@ export class SecuredWebStack extends pulumi.ComponentResource {
         const ami = lookupAmi(model.os, child);
         const instances: { [server: string]: aws.ec2.Instance } = {};
         for (const server of model.servers) {
-            const own = [...secrets.filter((s) => s.ref.servers.includes(server.name)).map((s) => s.parameter),
-                ...toolkitOf(server).map((f) => toolkit[f.parameter])];
-            const statements: Statement[] = [{ Effect: "Allow", Action: ["ssm:GetParameter"], Resource: own.map((p) => p.arn) }];
+            const ownSecrets = secretsOf(secrets, server);
+            const own = [...ownSecrets, ...toolkitOf(server).map((f) => toolkit[f.parameter])];
+            const statements: Statement[] = secretReadStatements(own.map((p) => p.arn), ownSecrets.map((p) => p.arn), secretsKey.key.arn, region);
             if (server.roles.includes(Role.Balancer) && tlsMaterial.acmCertificateArn) {
                 statements.push({ Effect: "Allow", Action: ["acm:ExportCertificate"], Resource: tlsMaterial.acmCertificateArn });
             }
             statements.push(...backups.statementsFor(server));
             const policy = pulumi.all([pulumi.output(statements), region, accountId])
-                .apply(([mine, r, a]) => [...mine, ...collectorPolicyStatements(model, r, a)] as Statement[]);
+                .apply(([mine, r, a]) => [...mine, ...collectorPolicyStatements(model, server, r, a)] as Statement[]);
             const profile = createInstanceRole(name, server, policy, tags, child);
             const backupTarget = server.roles.includes(Role.Database) ? backups.targetOf(server) : undefined;
             if (backupTarget) backupWriters.push(pulumi.interpolate`arn:aws:iam::${accountId}:role/${profile.role}`);
@@ -114,7 +116,7 @@ export class SecuredWebStack extends pulumi.ComponentResource {
                 server, ami, securityGroupId: groups[server.name].id, instanceProfile: profile.name, userDataBase64,
                 subnetId: server.subnet === "public" ? network.publicSubnetId : network.privateSubnetId,
                 // Secrets, routes and (for the balancer) DNS and certificates exist before first boot.
-                dependsOn: [...network.ready, ...own,
+                dependsOn: [...network.ready, ...own, secretsKey.alias,
                     ...(server.name === lb.name ? [...dnsRecords, ...tlsMaterial.ready] : [])],
             }, tags, child);
             instances[server.name] = instance;

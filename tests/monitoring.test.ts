@@ -430,16 +430,23 @@ describe("monitoring: AWS resources (Pulumi mocks)", function () {
         assert.deepStrictEqual(down.inputs.alarmActions, []);
     });
 
-    it("collector IAM statements: CloudWatch its log groups only, AMP its workspace, nothing else", () => {
-        const cw = mon.collectorPolicyStatements(buildModel(args(SINKS.cloudwatch)), "eu-west-1", "123456789012");
-        assert.strictEqual(cw.length, 1);
-        assert.deepStrictEqual((cw[0] as any).Action, ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]);
-        for (const r of (cw[0] as any).Resource) assert.match(r, /^arn:aws:logs:eu-west-1:123456789012:log-group:\/sws\/sws\/prod\/(metrics|logs)(:\*)?$/);
-        const amp = mon.collectorPolicyStatements(buildModel(args(SINKS["prometheus-remote-write"])), "us-east-1", "123456789012");
-        assert.deepStrictEqual(amp, [{ Effect: "Allow", Action: ["aps:RemoteWrite"], Resource: ["arn:aws:aps:eu-west-1:123456789012:workspace/ws-0a1b2c3d-4e5f"] }]);
-        assert.deepStrictEqual(mon.collectorPolicyStatements(buildModel(args({ sink: "prometheus-remote-write", remoteWriteUrl: "https://p.example.com/api/v1/write" })), "us-east-1", "1"), []);
-        assert.deepStrictEqual(mon.collectorPolicyStatements(buildModel(args(SINKS.sumologic)), "us-east-1", "1"), []);
-        assert.deepStrictEqual(mon.collectorPolicyStatements(buildModel(args({ sink: "none" })), "us-east-1", "1"), []);
+    it("collector IAM statements: CloudWatch its own log stream (named after the host) only, AMP its workspace, nothing else", () => {
+        const model = buildModel(args(SINKS.cloudwatch));
+        for (const server of model.servers) {
+            const cw = mon.collectorPolicyStatements(model, server, "eu-west-1", "123456789012") as any[];
+            assert.strictEqual(cw.length, 2);
+            assert.deepStrictEqual(cw[0].Action, ["logs:CreateLogStream", "logs:PutLogEvents"]);
+            assert.deepStrictEqual(cw[0].Resource, ["metrics", "logs"].map((g) => `arn:aws:logs:eu-west-1:123456789012:log-group:/sws/sws/prod/${g}:log-stream:${server.name}`));
+            assert.deepStrictEqual(cw[1].Action, ["logs:DescribeLogStreams"]);
+            for (const r of cw[1].Resource) assert.match(r, /^arn:aws:logs:eu-west-1:123456789012:log-group:\/sws\/sws\/prod\/(metrics|logs)$/);
+        }
+        const ampModel = buildModel(args(SINKS["prometheus-remote-write"]));
+        const amp = mon.collectorPolicyStatements(ampModel, ampModel.servers[0], "us-east-1", "123456789012");
+        assert.deepStrictEqual(amp, [{ Sid: "RemoteWriteOwnWorkspace", Effect: "Allow", Action: ["aps:RemoteWrite"], Resource: ["arn:aws:aps:eu-west-1:123456789012:workspace/ws-0a1b2c3d-4e5f"] }]);
+        for (const m of [{ sink: "prometheus-remote-write", remoteWriteUrl: "https://p.example.com/api/v1/write" }, SINKS.sumologic, { sink: "none" }] as SecuredWebStackArgs["monitoring"][]) {
+            const other = buildModel(args(m));
+            assert.deepStrictEqual(mon.collectorPolicyStatements(other, other.servers[0], "us-east-1", "1"), []);
+        }
     });
 });
 

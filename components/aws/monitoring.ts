@@ -36,42 +36,57 @@ export const THRESHOLDS = {
     spikeBand: 4,
 } as const;
 
-function logGroupArns(model: Model, region: string, accountId: string): string[] {
+/**
+ * The log streams a server may write: the stream named after the server itself in each of the
+ * stack's two groups (the collector's exporters write `log_stream_name: <server name>`), so no
+ * server can write under another host's name and mask that host's alarms.
+ */
+function ownLogStreamArns(model: Model, server: ServerModel, region: string, accountId: string): string[] {
     const g = logGroupNames(model);
-    return [g.metrics, g.logs].flatMap((n) => [
-        `arn:aws:logs:${region}:${accountId}:log-group:${n}`,
-        `arn:aws:logs:${region}:${accountId}:log-group:${n}:*`,
-    ]);
+    return [g.metrics, g.logs].map((n) => `arn:aws:logs:${region}:${accountId}:log-group:${n}:log-stream:${server.name}`);
 }
 
-/** The workspace ARN of an Amazon Managed Prometheus remote-write URL, if it is one. */
+function logGroupArns(model: Model, region: string, accountId: string): string[] {
+    const g = logGroupNames(model);
+    return [g.metrics, g.logs].map((n) => `arn:aws:logs:${region}:${accountId}:log-group:${n}`);
+}
+
+/**
+ * The workspace ARN of an Amazon Managed Prometheus remote-write URL, if it is one. The account
+ * is the stack's own: a SigV4-signed write to another account's workspace would need a role there.
+ */
 export function ampWorkspaceArn(url: string | undefined, accountId: string): string | undefined {
     const region = ampRegion(url);
-    const ws = url ? /\/workspaces\/(ws-[A-Za-z0-9-]+)\//.exec(new URL(url).pathname + "/") : null;
+    const ws = url ? /^\/workspaces\/(ws-[A-Za-z0-9-]+)\//.exec(new URL(url).pathname + "/") : null;
     return region && ws ? `arn:aws:aps:${region}:${accountId}:workspace/${ws[1]}` : undefined;
 }
 
 /**
- * IAM statements the collector needs on a server's instance role for the configured sink.
- * CloudWatch: write its own two log groups (awsemf sends metrics as embedded-metric-format logs,
- * so no cloudwatch:PutMetricData; no logs:CreateLogGroup either: createMonitoring owns the groups
- * and their retention). AMP with SigV4: aps:RemoteWrite on that workspace. Others: nothing.
+ * IAM statements the collector of one server needs for the configured sink.
+ * CloudWatch: create and write its own log stream (named after the server) in the stack's two
+ * log groups; awsemf sends metrics as embedded-metric-format logs, so no cloudwatch:PutMetricData
+ * is granted at all; no logs:CreateLogGroup either (createMonitoring owns the groups and their
+ * retention). AMP with SigV4: aps:RemoteWrite on the configured workspace only (the model rejects
+ * SigV4 with a URL that names no workspace). Others: nothing.
  */
-export function collectorPolicyStatements(model: Model, region: string, accountId: string): aws.iam.PolicyStatement[] {
+export function collectorPolicyStatements(model: Model, server: ServerModel, region: string, accountId: string): aws.iam.PolicyStatement[] {
     const m = model.monitoring;
     if (m.sink === MonitoringSink.CloudWatch) {
         return [{
-            Effect: "Allow",
-            Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            Sid: "OwnLogStreams", Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: ownLogStreamArns(model, server, region, accountId),
+        }, {
+            Sid: "ListStackLogStreams", Effect: "Allow",
+            Action: ["logs:DescribeLogStreams"],
             Resource: logGroupArns(model, region, accountId),
         }];
     }
     if (m.sink === MonitoringSink.PrometheusRemoteWrite && m.remoteWriteSigV4) {
-        return [{
-            Effect: "Allow",
-            Action: ["aps:RemoteWrite"],
-            Resource: [ampWorkspaceArn(m.remoteWriteUrl, accountId) ?? `arn:aws:aps:*:${accountId}:workspace/*`],
-        }];
+        const ws = ampWorkspaceArn(m.remoteWriteUrl, accountId);
+        // Unreachable after validation (the model requires a workspace URL for SigV4); never "*".
+        if (!ws) throw new Error(`collectorPolicyStatements: ${m.remoteWriteUrl} names no Amazon Managed Prometheus workspace`);
+        return [{ Sid: "RemoteWriteOwnWorkspace", Effect: "Allow", Action: ["aps:RemoteWrite"], Resource: [ws] }];
     }
     return [];
 }

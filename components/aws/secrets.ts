@@ -1,10 +1,73 @@
 // Secrets: generated with @pulumi/random (or taken from secret config), stored as SSM
-// SecureString parameters, read at boot by the instance role of the servers that need them.
-// User data only ever names the parameters.
+// SecureString parameters under the stack's own KMS key, read at boot by the instance role of
+// the servers that need them. User data only ever names the parameters.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { Model, SecretRef } from "../model";
+import type { Model, SecretRef, ServerModel } from "../model";
+import type { Statement } from "./iam";
+
+/**
+ * The stack's own KMS key for its SecureStrings (automatic yearly rotation). The key policy only
+ * delegates to IAM (the account may use the key as its IAM policies allow): the instance roles
+ * get kms:Decrypt through secretReadStatements, each for its own parameters only.
+ */
+export function createSecretsKey(
+    name: string, model: Model, accountId: pulumi.Input<string>, tags: { [k: string]: string }, opts: pulumi.CustomResourceOptions,
+): { key: aws.kms.Key; alias: aws.kms.Alias } {
+    const key = new aws.kms.Key(`${name}-secrets-key`, {
+        description: `${model.domain} (${name}, ${model.environment}): SSM SecureStrings under ${model.parameterPrefix}`,
+        keyUsage: "ENCRYPT_DECRYPT", customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+        enableKeyRotation: true, deletionWindowInDays: 30,
+        policy: pulumi.output(accountId).apply((a) => JSON.stringify(secretsKeyPolicy(a))),
+        tags,
+    }, opts);
+    // Alias names are unique per account and region: the stack's parameter prefix is too.
+    const alias = new aws.kms.Alias(`${name}-secrets-key-alias`, {
+        name: `alias${model.parameterPrefix}/secrets`, targetKeyId: key.keyId,
+    }, opts);
+    return { key, alias };
+}
+
+/** The key policy: AWS's default (the account's IAM policies decide), written out so tests evaluate it. */
+export function secretsKeyPolicy(accountId: string): object {
+    return {
+        Version: "2012-10-17",
+        Statement: [{
+            Sid: "EnableIamPolicies", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+            Action: "kms:*", Resource: "*",
+        }],
+    };
+}
+
+/**
+ * A server's reads of its own parameters: ssm:GetParameter(s) on exactly those ARNs, and
+ * kms:Decrypt on the stack key only when SSM asks for one of its own SecureStrings — SSM calls
+ * KMS with the encryption context PARAMETER_ARN=<parameter ARN> (AWS Systems Manager User
+ * Guide, "How Parameter Store uses AWS KMS"), through ssm.<region>.amazonaws.com.
+ */
+export function secretReadStatements(
+    ownParameterArns: pulumi.Input<string>[], ownSecretArns: pulumi.Input<string>[], keyArn: pulumi.Input<string>, region: pulumi.Input<string>,
+): Statement[] {
+    const out: Statement[] = [{ Sid: "OwnParameters", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"], Resource: ownParameterArns }];
+    if (ownSecretArns.length) {
+        out.push({
+            Sid: "DecryptOwnSecureStrings", Effect: "Allow", Action: ["kms:Decrypt"], Resource: keyArn,
+            Condition: {
+                StringEquals: {
+                    "kms:EncryptionContext:PARAMETER_ARN": ownSecretArns,
+                    "kms:ViaService": pulumi.interpolate`ssm.${region}.amazonaws.com`,
+                },
+            },
+        });
+    }
+    return out;
+}
+
+/** The stored secrets a server reads. */
+export function secretsOf(secrets: StoredSecret[], server: ServerModel): aws.ssm.Parameter[] {
+    return [...new Set(secrets.filter((s) => s.ref.servers.includes(server.name)).map((s) => s.parameter))];
+}
 
 export interface StoredSecret {
     ref: SecretRef;
@@ -17,7 +80,7 @@ export interface StoredSecret {
  * from `given` (by parameter name) or, for passwords, from @pulumi/random.
  */
 export function storeSecrets(
-    name: string, model: Model, given: { [parameter: string]: pulumi.Input<string> },
+    name: string, model: Model, given: { [parameter: string]: pulumi.Input<string> }, keyArn: pulumi.Input<string>,
     tags: { [k: string]: string }, opts: pulumi.CustomResourceOptions,
 ): StoredSecret[] {
     const made: { [parameter: string]: aws.ssm.Parameter } = {};
@@ -32,7 +95,7 @@ export function storeSecrets(
             }
             const readers = model.secrets.filter((r) => r.parameter === ref.parameter).flatMap((r) => r.servers);
             made[ref.parameter] = new aws.ssm.Parameter(`${name}-${short}`, {
-                name: ref.parameter, type: "SecureString", value: pulumi.secret(value),
+                name: ref.parameter, type: "SecureString", value: pulumi.secret(value), keyId: keyArn,
                 // Certificate chains can pass the standard tier's 4 KiB.
                 tier: "Intelligent-Tiering",
                 description: `${model.domain}: ${short}, read at boot by ${[...new Set(readers)].join(", ")}`,
