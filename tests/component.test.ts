@@ -24,7 +24,7 @@ const userData = (rs: Captured[], server: string) =>
     unpackUserData(rs.find((r) => r.type === "aws:ec2/instance:Instance" && r.name === `sws-dev-${server}`)!.inputs.userDataBase64);
 
 describe("component under mocks", function () {
-    this.timeout(20000);
+    this.timeout(60000); // a loaded 2-core machine builds the hardened stack in 9–25 s
     before(() => {
         resources = installMocks();
         // Only now: anything that registers resources must load after setMocks.

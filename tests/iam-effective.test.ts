@@ -115,7 +115,7 @@ describe("effective permissions of the instance roles (IAM policy evaluator)", f
         const inline = ofType(resources, "aws:iam/rolePolicy:RolePolicy");
         const instanceRoles = ofType(resources, "aws:iam/role:Role").filter((r) => JSON.parse(r.inputs.assumeRolePolicy).Statement
             .some((s: any) => s.Principal?.Service === "ec2.amazonaws.com"));
-        const refersTo = (ref: unknown, r: Captured) => [r.state.name, r.state.id, r.state.arn, `${r.name}-id`].includes(ref);
+        const refersTo = (ref: unknown, r: Captured) => [r.id, r.state.name, r.state.arn].includes(ref);
         const managedArns = new Set<string>();
         const pending: { role: Captured; arns: string[]; inline: { name: string; policy: any }[] }[] = [];
         for (const r of instanceRoles) {
