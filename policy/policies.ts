@@ -30,9 +30,20 @@ import { tlsMinimumVersion } from "./rules/tls-minimum-version";
 import { unattendedUpgradesEnabled } from "./rules/unattended-upgrades-enabled";
 import { userDataSizeLimit } from "./rules/user-data-size-limit";
 import { volumesEncrypted } from "./rules/volumes-encrypted";
+import { s3BucketAccessLogging } from "./rules/s3-bucket-access-logging";
+import { s3BucketPublicAccessBlocked } from "./rules/s3-bucket-public-access-blocked";
+import { s3BucketEncrypted } from "./rules/s3-bucket-encrypted";
+import { vpcFlowLogsEnabled } from "./rules/vpc-flow-logs-enabled";
+import { defaultSecurityGroupRestricted } from "./rules/default-security-group-restricted";
+import { kmsKeyRotationEnabled } from "./rules/kms-key-rotation-enabled";
+import { logGroupRetention } from "./rules/log-group-retention";
+import { logGroupEncrypted } from "./rules/log-group-encrypted";
+import { snsTopicEncrypted } from "./rules/sns-topic-encrypted";
+import { policyExemptionsHaveReasons } from "./rules/policy-exemptions-have-reasons";
+import { withExemptions } from "./lib/exemptions";
 
 /** The seed's three documented design flaws: advisory everywhere. */
-export const designPolicies = [tlsTerminatedAtBalancer, singleDatabaseWriter, identicalServerRoles];
+export const designPolicies = [tlsTerminatedAtBalancer, singleDatabaseWriter, identicalServerRoles].map(withExemptions);
 
 /** The security and operations baseline (awsguard, Checkov, Trivy, cdk-nag). */
 export const baselinePolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
@@ -62,6 +73,22 @@ export const baselinePolicies: (ResourceValidationPolicy | StackValidationPolicy
     unattendedUpgradesEnabled,
     userDataSizeLimit,
     volumesEncrypted,
-];
+    s3BucketAccessLogging,
+    s3BucketPublicAccessBlocked,
+    s3BucketEncrypted,
+    vpcFlowLogsEnabled,
+    defaultSecurityGroupRestricted,
+    kmsKeyRotationEnabled,
+    logGroupRetention,
+    logGroupEncrypted,
+    snsTopicEncrypted,
+].map(withExemptions);
 
-export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [...designPolicies, ...baselinePolicies];
+/**
+ * Every exemption (tag `sws:policy-exempt:<policy>` = reason, or a config `exemptions` entry) is
+ * reported as exempted at advisory level; this one reports exemption tags without a reason or for
+ * a policy that does not exist. It cannot itself be exempted.
+ */
+export const exemptionPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [policyExemptionsHaveReasons];
+
+export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [...designPolicies, ...baselinePolicies, ...exemptionPolicies];

@@ -21,7 +21,27 @@ export const TYPES = {
     ssmParameter: "aws:ssm/parameter:Parameter",
     lifecyclePolicy: "aws:dlm/lifecyclePolicy:LifecyclePolicy",
     rdsInstance: "aws:rds/instance:Instance",
+    bucket: "aws:s3/bucket:Bucket",
+    bucketV2: "aws:s3/bucketV2:BucketV2",
+    bucketLogging: "aws:s3/bucketLogging:BucketLogging",
+    bucketLoggingV2: "aws:s3/bucketLoggingV2:BucketLoggingV2",
+    bucketPublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    accountPublicAccessBlock: "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock",
+    bucketSse: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    bucketSseV2: "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+    bucketAcl: "aws:s3/bucketAcl:BucketAcl",
+    bucketAclV2: "aws:s3/bucketAclV2:BucketAclV2",
+    bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+    vpc: "aws:ec2/vpc:Vpc",
+    flowLog: "aws:ec2/flowLog:FlowLog",
+    defaultSecurityGroup: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+    kmsKey: "aws:kms/key:Key",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    snsTopic: "aws:sns/topic:Topic",
 } as const;
+
+/** Both S3 bucket resources (`aws.s3.Bucket` and the older `aws.s3.BucketV2`). */
+export const BUCKET_TYPES: string[] = [TYPES.bucket, TYPES.bucketV2];
 
 /** A resource as the policies see it: a plain snapshot of its properties. */
 export interface Resource {

@@ -58,8 +58,33 @@ export class Stack {
             return [];
         }
         return this.ofType(type).filter((r) =>
-            [idOf(r), r.props.arn, r.props.name, r.urn].some((key) => typeof key === "string" && refs.includes(key)),
+            [idOf(r), r.props.arn, r.props.name, r.props.bucket, r.urn].some((key) => typeof key === "string" && refs.includes(key)),
         );
+    }
+
+    /**
+     * The resources of `types` whose `prop` points at `target` (through property dependencies, or by
+     * id, ARN, name or URN), e.g. the BucketLogging resources of a bucket.
+     */
+    pointingAt(target: Resource, prop: string, ...types: string[]): Resource[] {
+        return this.ofType(...types).filter((r) => this.resolve(r, prop, target.type).some((t) => t.urn === target.urn));
+    }
+
+    /**
+     * Whether nothing can point at `target` yet: its id, ARN and name are not known (preview) and no
+     * other resource recorded a property dependency on it.
+     */
+    unlinkable(target: Resource): boolean {
+        const keys = [idOf(target), target.props.arn, target.props.name, target.props.bucket];
+        if (keys.some((k) => typeof k === "string")) {
+            return false;
+        }
+        return !this.resources.some((r) => Object.values(r.propertyDependencies ?? {}).some((urns) => urns.includes(target.urn)));
+    }
+
+    /** Whether some resource of `types` has `prop` unknown with no dependency recorded (preview). */
+    anyUnresolved(prop: string, ...types: string[]): boolean {
+        return this.ofType(...types).some((r) => this.unresolved(r, prop));
     }
 
     /** Whether `from.props[prop]` is not known yet (preview) and no dependency says where it points. */

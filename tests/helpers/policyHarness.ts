@@ -208,6 +208,14 @@ export function schemaProblems(schema: any, value: unknown, where: string): stri
     if (Array.isArray(value) && schema.items) {
         value.forEach((v, i) => problems.push(...schemaProblems(schema.items, v, `${where}[${i}]`)));
     }
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+        const obj = value as Record<string, unknown>;
+        for (const key of schema.required ?? []) if (obj[key] === undefined) problems.push(`${where}.${key}: required`);
+        for (const [key, v] of Object.entries(obj)) {
+            if (schema.properties?.[key]) problems.push(...schemaProblems(schema.properties[key], v, `${where}.${key}`));
+            else if (schema.additionalProperties === false) problems.push(`${where}.${key}: not allowed`);
+        }
+    }
     return problems;
 }
 
@@ -341,12 +349,25 @@ function merge(into: Outcome, from: Outcome): Outcome {
 
 function reporter(policy: ResourceValidationPolicy | StackValidationPolicy, level: EnforcementLevel, out: Outcome, urn?: string): ReportViolation {
     return (message: any, violationUrn?: string) => {
-        const detail = typeof message === "string" ? message : (message?.message ?? "");
+        if (message !== null && typeof message === "object") {
+            // The analyzer server's object form (server.js makeReportViolationFun): the object's
+            // message as is, its own URN and enforcement level (the second argument is ignored).
+            out.violations.push({
+                policyName: message.name ?? policy.name,
+                message: message.message ?? message.description ?? policy.description,
+                detail: message.message ?? "",
+                urn: message.urn,
+                enforcementLevel: message.enforcementLevel ?? level,
+                severity: message.severity ?? policy.severity,
+            });
+            return;
+        }
+        const detail = typeof message === "string" ? message : "";
         out.violations.push({
             policyName: policy.name,
             message: detail ? `${policy.description}\n${detail}` : policy.description,
             detail,
-            urn: urn ?? violationUrn,
+            urn: violationUrn ?? urn,
             enforcementLevel: level,
             severity: policy.severity,
         });

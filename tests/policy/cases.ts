@@ -17,6 +17,8 @@ import {
     securityGroup,
     replace,
     without,
+    bucket,
+    networkAndStorage,
 } from "./fixtures";
 
 export interface PolicyCase {
@@ -206,6 +208,58 @@ export const cases: Record<string, PolicyCase> = {
         fail: () => webWith({ tags: { Name: "sws-prod-web" } }),
         finding: /missing tag\(s\): role, environment/,
         pass: web,
+    },
+    "s3-bucket-access-logging": {
+        fail: () => [...bucket("backups"), ...bucket("other", { logTo: "logs" }), ...bucket("logs")],
+        finding: /backups \(Bucket\) has no server access logging/,
+        pass: () => [...bucket("backups", { logTo: "logs" }), ...bucket("logs")],
+    },
+    "s3-bucket-public-access-blocked": {
+        fail: () => [...bucket("backups", { publicAccessBlock: false })],
+        finding: /backups \(Bucket\): no public access block/,
+        pass: () => [...bucket("backups")],
+    },
+    "s3-bucket-encrypted": {
+        fail: () => [...bucket("backups", { sse: false })],
+        finding: /backups \(Bucket\) declares no default encryption/,
+        pass: () => [...bucket("backups"), ...bucket("logs", { sse: "AES256" })],
+    },
+    "vpc-flow-logs-enabled": {
+        fail: () => without(networkAndStorage(), "vpc-flow-log"),
+        finding: /vpc \(Vpc\) has no flow log/,
+        pass: networkAndStorage,
+    },
+    "default-security-group-restricted": {
+        fail: () => replace(networkAndStorage(), "vpc-default-sg", resource(T.defaultSecurityGroup, "vpc-default-sg", "sg-default", {
+            vpcId: "vpc-0sws", ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, self: true }], egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
+        })),
+        finding: /vpc-default-sg \(DefaultSecurityGroup\) of vpc keeps 1 ingress and 1 egress rule\(s\)/,
+        pass: networkAndStorage,
+    },
+    "kms-key-rotation-enabled": {
+        fail: () => [resource(T.kmsKey, "telemetry-key", "key-1", { description: "telemetry" })],
+        finding: /enableKeyRotation is not true/,
+        pass: () => [resource(T.kmsKey, "telemetry-key", "key-1", { enableKeyRotation: true }), resource(T.kmsKey, "signing", "key-2", { customerMasterKeySpec: "ECC_NIST_P256", keyUsage: "SIGN_VERIFY" })],
+    },
+    "log-group-retention": {
+        fail: () => [resource(T.logGroup, "log-access", "/sws/dev/logs", { name: "/sws/dev/logs", kmsKeyId: "k" })],
+        finding: /no retention: events are kept forever/,
+        pass: () => [resource(T.logGroup, "log-access", "/sws/dev/logs", { name: "/sws/dev/logs", retentionInDays: 14, kmsKeyId: "k" })],
+    },
+    "log-group-encrypted": {
+        fail: () => [resource(T.logGroup, "log-access", "/sws/dev/logs", { name: "/sws/dev/logs", retentionInDays: 30 })],
+        finding: /no kmsKeyId/,
+        pass: () => [resource(T.logGroup, "log-access", "/sws/dev/logs", { name: "/sws/dev/logs", retentionInDays: 30, kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/k" })],
+    },
+    "sns-topic-encrypted": {
+        fail: () => [resource(T.snsTopic, "alarms", "arn:aws:sns:us-east-1:123456789012:alarms", { name: "alarms" })],
+        finding: /no kmsMasterKeyId/,
+        pass: () => [resource(T.snsTopic, "alarms", "arn:aws:sns:us-east-1:123456789012:alarms", { name: "alarms", kmsMasterKeyId: "arn:aws:kms:us-east-1:123456789012:key/k" })],
+    },
+    "policy-exemptions-have-reasons": {
+        fail: () => bucket("backups", { tags: { "sws:policy-exempt:s3-bucket-access-logging": " ", "sws:policy-exempt:no-such-policy": "a reason" } }),
+        finding: /^(?=[\s\S]*sws:policy-exempt:s3-bucket-access-logging has no reason, so s3-bucket-access-logging still applies)(?=[\s\S]*sws:policy-exempt:no-such-policy names no policy of this pack)/,
+        pass: () => bucket("backups", { tags: { "sws:policy-exempt:s3-bucket-access-logging": "logs go to the organisation's CloudTrail data events instead" } }),
     },
 };
 

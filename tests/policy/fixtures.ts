@@ -421,6 +421,34 @@ export function secureStack(): PackResource[] {
             type: "SecureString",
             value: "generated-by-random-password",
         }),
+        ...networkAndStorage(),
+    ];
+}
+
+/** A bucket with every S3 setting the pack asks for (public access block, SSE, access logging to `logTo`). */
+export function bucket(name: string, o: { logTo?: string; sse?: string | false; publicAccessBlock?: boolean; tags?: Record<string, string> } = {}): PackResource[] {
+    const { logTo, sse = "aws:kms", publicAccessBlock = true } = o;
+    return [
+        resource(T.bucket, name, `${name}-bucket`, { bucket: `${name}-bucket`, arn: `arn:aws:s3:::${name}-bucket`, tags: { Name: name, ...o.tags } }),
+        ...(publicAccessBlock
+            ? [resource(T.bucketPublicAccessBlock, `${name}-pab`, `${name}-bucket`, { bucket: `${name}-bucket`, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true })]
+            : []),
+        ...(sse ? [resource(T.bucketSse, `${name}-sse`, `${name}-bucket`, { bucket: `${name}-bucket`, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: sse }, bucketKeyEnabled: true }] })] : []),
+        ...(logTo ? [resource(T.bucketLogging, `${name}-logging`, `${name}-bucket`, { bucket: `${name}-bucket`, targetBucket: `${logTo}-bucket`, targetPrefix: `s3/${name}/` })] : []),
+    ];
+}
+
+/** VPC (flow logs, default group closed), backup + log buckets, KMS key, log group, SNS topic: all as the pack wants them. */
+export function networkAndStorage(): PackResource[] {
+    return [
+        resource(T.vpc, "vpc", "vpc-0sws", { cidrBlock: "10.20.0.0/16" }),
+        resource(T.flowLog, "vpc-flow-log", "fl-0sws", { vpcId: "vpc-0sws", trafficType: "ALL", logDestinationType: "s3", logDestination: "arn:aws:s3:::logs-bucket/flow/" }),
+        resource(T.defaultSecurityGroup, "vpc-default-sg", "sg-default", { vpcId: "vpc-0sws" }),
+        ...bucket("backups", { logTo: "logs" }),
+        ...bucket("logs", { sse: "AES256" }),
+        resource(T.kmsKey, "telemetry-key", "key-0sws", { enableKeyRotation: true, description: "telemetry" }),
+        resource(T.logGroup, "log-access", "/sws/prod/logs", { name: "/sws/prod/logs", retentionInDays: 30, kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/key-0sws" }),
+        resource(T.snsTopic, "alarms", "arn:aws:sns:us-east-1:123456789012:alarms", { name: "alarms", kmsMasterKeyId: "arn:aws:kms:us-east-1:123456789012:key/key-0sws" }),
     ];
 }
 
