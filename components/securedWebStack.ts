@@ -16,6 +16,7 @@ import { createDataVolume, createInstance, lookupAmi } from "./aws/servers";
 import { createDeployGate } from "./aws/deployGate";
 import { estimateMonthlyCost } from "./aws/cost";
 import { createBackups } from "./aws/backup";
+import { createFlowLogs, createLogBucket } from "./aws/logs";
 import { collectorPolicyStatements, createMonitoring, customMetricCount } from "./aws/monitoring";
 
 export const TYPE_TOKEN = "secured-web-stack:index:SecuredWebStack";
@@ -66,6 +67,9 @@ export class SecuredWebStack extends pulumi.ComponentResource {
         const secrets = storeSecrets(name, model, given, secretsKey.key.arn, tags, child);
         // EBS snapshots of the data volume (DLM) and the bucket the database server backs up to.
         const backups = createBackups(name, model, tags, child);
+        // The backup bucket's access logs and the created VPC's flow logs go to the stack's log bucket.
+        const logs = createLogBucket(name, model, { backups: backups.bucket }, tags, child);
+        if (network.createdVpc) createFlowLogs(name, network.createdVpc.id, logs, tags, child);
         const backupWriters: pulumi.Output<string>[] = [];
 
         const lb = serversWith(model, Role.Balancer)[0];

@@ -35,6 +35,8 @@ export function estimateMonthlyCost(model: Model, alarms = 0, metrics = 0): Cost
     }
     if (model.monitoring.sink === MonitoringSink.CloudWatch) {
         lines.push({ item: "CloudWatch dashboard", usd: prices.cloudwatchDashboardMonth });
+        // The telemetry key (components/aws/logs.ts); each of its first two yearly rotations adds as much again.
+        lines.push({ item: "KMS key (log groups, alarm topic)", usd: prices.kmsKeyMonth });
         if (alarms) lines.push({ item: `CloudWatch alarms ×${alarms}`, usd: alarms * prices.cloudwatchAlarmMonth });
         if (metrics) lines.push({ item: `CloudWatch custom metrics ×${metrics}`, usd: metrics * prices.cloudwatchMetricMonth });
     }

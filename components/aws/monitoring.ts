@@ -9,6 +9,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createBackupAlarms } from "./backup";
+import { createTelemetryKey } from "./logs";
 import { Model, Role, ServerModel, serversWith } from "../model";
 import { MonitoringSink } from "../types";
 import { DATA_MOUNT } from "../payloads/database";
@@ -222,12 +223,14 @@ export function createMonitoring(
     const tags = { ...model.tags, stack: name, environment: model.environment, "managed-by": "secured-web-stack" };
     const groups = logGroupNames(model);
     // The collectors write here; they may not create groups, so retention is always ours.
-    new aws.cloudwatch.LogGroup(`${name}-log-metrics`, { name: groups.metrics, retentionInDays: LOG_RETENTION_DAYS.metrics, tags }, opts);
-    new aws.cloudwatch.LogGroup(`${name}-log-access`, { name: groups.logs, retentionInDays: LOG_RETENTION_DAYS.logs, tags }, opts);
+    // Both groups and the alarm topic are encrypted with the stack's telemetry key (components/aws/logs.ts).
+    const key = createTelemetryKey(name, model, [groups.metrics, groups.logs], region, tags, opts);
+    new aws.cloudwatch.LogGroup(`${name}-log-metrics`, { name: groups.metrics, retentionInDays: LOG_RETENTION_DAYS.metrics, kmsKeyId: key.arn, tags }, opts);
+    new aws.cloudwatch.LogGroup(`${name}-log-access`, { name: groups.logs, retentionInDays: LOG_RETENTION_DAYS.logs, kmsKeyId: key.arn, tags }, opts);
 
     let actions: pulumi.Output<string>[] = [];
     if (model.monitoring.alarmEmail) {
-        const topic = new aws.sns.Topic(`${name}-alarms`, { name: `${name}-${model.environment}-alarms`, tags }, opts);
+        const topic = new aws.sns.Topic(`${name}-alarms`, { name: `${name}-${model.environment}-alarms`, kmsMasterKeyId: key.arn, tags }, opts);
         new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: topic.arn, protocol: "email", endpoint: model.monitoring.alarmEmail }, opts);
         actions = [topic.arn];
     }

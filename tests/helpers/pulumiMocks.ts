@@ -102,6 +102,11 @@ export const SHAPES: { [type: string]: Shape } = {
         connectivityType: "public", networkInterfaceId: c.ec2Id("eni-"), privateIp: "10.0.0.5", publicIp: "198.51.100.1",
     })),
     "aws:ec2/securityGroup:SecurityGroup": ec2("sg-", "security-group", (c) => ({ name: c.inputs.name ?? c.auto(), revokeRulesOnDelete: false })),
+    // Adopts the VPC's default group (id sg-…, name "default"); no rules given → none kept.
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ec2("sg-", "security-group", (c) => ({
+        name: "default", description: "default VPC security group", ingress: c.inputs.ingress ?? [], egress: c.inputs.egress ?? [],
+    })),
+    "aws:ec2/flowLog:FlowLog": ec2("fl-", "vpc-flow-log", (c) => ({ logFormat: "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}", trafficType: c.inputs.trafficType })),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ec2("sgr-", "security-group-rule", (_c, id) => ({ securityGroupRuleId: id })),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ec2("sgr-", "security-group-rule", (_c, id) => ({ securityGroupRuleId: id })),
     "aws:ec2/instance:Instance": ec2("i-", "instance", (c) => ({
@@ -168,6 +173,7 @@ export const SHAPES: { [type: string]: Shape } = {
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": byInput("bucket"),
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": byInput("bucket"),
     "aws:s3/bucketPolicy:BucketPolicy": byInput("bucket"),
+    "aws:s3/bucketLogging:BucketLogging": byInput("bucket"),
 
     // --- DLM -------------------------------------------------------------------------------
     "aws:dlm/lifecyclePolicy:LifecyclePolicy": (c) => {
