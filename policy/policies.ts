@@ -40,7 +40,7 @@ import { logGroupRetention } from "./rules/log-group-retention";
 import { logGroupEncrypted } from "./rules/log-group-encrypted";
 import { snsTopicEncrypted } from "./rules/sns-topic-encrypted";
 import { policyExemptionsHaveReasons } from "./rules/policy-exemptions-have-reasons";
-import { withExemptions } from "./lib/exemptions";
+import { packPolicyNames, withExemptions } from "./lib/exemptions";
 
 /** The seed's three documented design flaws: advisory everywhere. */
 export const designPolicies = [tlsTerminatedAtBalancer, singleDatabaseWriter, identicalServerRoles].map(withExemptions);
@@ -92,3 +92,4 @@ export const baselinePolicies: (ResourceValidationPolicy | StackValidationPolicy
 export const exemptionPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [policyExemptionsHaveReasons];
 
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [...designPolicies, ...baselinePolicies, ...exemptionPolicies];
+for (const p of policies) packPolicyNames.add(p.name);

@@ -152,7 +152,7 @@ describe("component under mocks", function () {
 });
 
 describe("component under mocks: hardened", function () {
-    this.timeout(20000);
+    this.timeout(60000); // as above: the loaded shared machine
     let captured: Captured[];
     let Stack: typeof import("../components/securedWebStack").SecuredWebStack;
     before(() => {

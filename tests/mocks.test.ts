@@ -51,11 +51,13 @@ describe("provider-shaped mocks", function () {
     });
 
     it("S3: the bucket's id is its name, made from bucketPrefix plus the provider's 26-character suffix", () => {
-        const bucket = one("aws:s3/bucket:Bucket");
-        assert.ok(bucket.id.startsWith(bucket.inputs.bucketPrefix), bucket.id);
-        assert.strictEqual(bucket.id.length, bucket.inputs.bucketPrefix.length + 26);
-        assert.strictEqual(bucket.state.arn, `arn:aws:s3:::${bucket.id}`);
-        assert.strictEqual(one("aws:s3/bucketPolicy:BucketPolicy").inputs.bucket, bucket.id);
+        for (const name of ["sws-shape-backups", "sws-shape-logs"]) {
+            const bucket = one("aws:s3/bucket:Bucket", name);
+            assert.ok(bucket.id.startsWith(bucket.inputs.bucketPrefix), bucket.id);
+            assert.strictEqual(bucket.id.length, bucket.inputs.bucketPrefix.length + 26);
+            assert.strictEqual(bucket.state.arn, `arn:aws:s3:::${bucket.id}`);
+            assert.strictEqual(one("aws:s3/bucketPolicy:BucketPolicy", `${name}-policy`).inputs.bucket, bucket.id);
+        }
     });
 
     it("SSM, SNS, logs, alarms, ACM, Route53: ids and ARNs as the provider sets them", () => {

@@ -21,6 +21,12 @@ import {
 } from "@pulumi/policy";
 import { snapshot, tagsOf } from "./props";
 
+/**
+ * The names of the pack's policies, filled in by policies.ts once it has built the list (a rule
+ * cannot import policies.ts, which imports every rule).
+ */
+export const packPolicyNames = new Set<string>();
+
 /** Tag key prefix: `sws:policy-exempt:<policy-name>`; its value is the reason. */
 export const EXEMPT_TAG_PREFIX = "sws:policy-exempt:";
 

@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { EXEMPT_TAG_PREFIX, hasReason } from "../lib/exemptions";
+import { EXEMPT_TAG_PREFIX, hasReason, packPolicyNames } from "../lib/exemptions";
 import { explain } from "../lib/report";
 import { knownOrSkip } from "../lib/resources";
 import { snapshot, tagsOf } from "../lib/props";
@@ -8,12 +8,6 @@ const remediation =
     "Give every `sws:policy-exempt:<policy-name>` tag the reason as its value (e.g. " +
     "`sws:policy-exempt:s3-bucket-access-logging = log bucket of the backup bucket`), name an existing policy, " +
     "or remove the tag.";
-
-/** The pack's policy names, read when the policy runs (policies.ts imports this file). */
-function packPolicyNames(): Set<string> {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    return new Set((require("../policies").policies as { name: string }[]).map((p) => p.name));
-}
 
 export const policyExemptionsHaveReasons: ResourceValidationPolicy = {
     name: "policy-exemptions-have-reasons",
@@ -28,7 +22,7 @@ export const policyExemptionsHaveReasons: ResourceValidationPolicy = {
         if (exemptions.length === 0) {
             args.notApplicable("no exemption tag");
         }
-        const known = packPolicyNames();
+        const known = packPolicyNames;
         const problems: string[] = [];
         for (const [key, reason] of exemptions) {
             const policy = key.slice(EXEMPT_TAG_PREFIX.length);
