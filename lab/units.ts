@@ -188,27 +188,77 @@ export function parseEnvironmentAssignments(values: string[]): Record<string, st
   return env;
 }
 
-/** Parse an EnvironmentFile (KEY=value lines, # comments, optional quotes, `export` tolerated). */
+/**
+ * Parse an EnvironmentFile as systemd does: the state machine of parse_env_file_internal
+ * (src/basic/env-file.c, systemd 252–256): '…' literal, "…" with \ before one of "\`$ (and a
+ * newline), adjacent quoted segments concatenated, a backslash outside quotes escaping the next
+ * character (and then the rest of the value is unquoted: a later quote is literal), trailing
+ * whitespace of unquoted values dropped, # and ; comment lines. No variable expansion.
+ */
 export function parseEnvironmentFile(text: string): Record<string, string> {
   const env: Record<string, string> = {};
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    let line = lines[i];
-    while (line.endsWith("\\") && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i];
-    const t = line.trim();
-    if (!t || t.startsWith("#") || t.startsWith(";")) continue;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(t);
-    if (!m) continue;
-    let val = m[2];
-    if ((val.startsWith('"') && val.endsWith('"') && val.length >= 2) || (val.startsWith("'") && val.endsWith("'") && val.length >= 2)) {
-      const q = val[0];
-      val = val.slice(1, -1);
-      if (q === '"') val = val.replace(/\\(["\\$`])/g, "$1");
-    } else {
-      val = val.replace(/\s+#.*$/, "");
+  type State = "preKey" | "key" | "preValue" | "value" | "valueEscape" | "single" | "double" | "doubleEscape" | "comment";
+  let state: State = "preKey";
+  let key = "";
+  let value = "";
+  let trimAt = -1; // index where trailing whitespace of an unquoted value starts
+  const push = () => {
+    const k = key.trim();
+    if (k) env[k] = trimAt >= 0 && state === "value" ? value.slice(0, trimAt) : value;
+    key = ""; value = ""; trimAt = -1;
+  };
+  const WS = " \t";
+  for (const c of text) {
+    switch (state) {
+      case "preKey":
+        if (c === "#" || c === ";") state = "comment";
+        else if (!WS.includes(c) && c !== "\n" && c !== "\r") { state = "key"; key = c; }
+        break;
+      case "key":
+        if (c === "\n" || c === "\r") { state = "preKey"; key = ""; }
+        else if (c === "=") { state = "preValue"; trimAt = -1; }
+        else key += c;
+        break;
+      case "preValue":
+        if (c === "\n" || c === "\r") { push(); state = "preKey"; }
+        else if (c === "'") state = "single";
+        else if (c === '"') state = "double";
+        else if (c === "\\") state = "valueEscape";
+        else if (!WS.includes(c)) { state = "value"; value += c; }
+        break;
+      case "value":
+        if (c === "\n" || c === "\r") { push(); state = "preKey"; }
+        else if (c === "\\") { state = "valueEscape"; trimAt = -1; }
+        else {
+          if (!WS.includes(c)) trimAt = -1;
+          else if (trimAt < 0) trimAt = value.length;
+          value += c;
+        }
+        break;
+      case "valueEscape":
+        state = "value";
+        if (c !== "\n" && c !== "\r") value += c;
+        break;
+      case "single":
+        if (c === "'") state = "preValue";
+        else value += c;
+        break;
+      case "double":
+        if (c === '"') state = "preValue";
+        else if (c === "\\") state = "doubleEscape";
+        else value += c;
+        break;
+      case "doubleEscape":
+        state = "double";
+        if ('"\\`$'.includes(c)) value += c;
+        else if (c !== "\n") value += "\\" + c;
+        break;
+      case "comment":
+        if (c === "\n" || c === "\r") state = "preKey";
+        break;
     }
-    env[m[1]] = val;
   }
+  if (state !== "preKey" && state !== "key" && state !== "comment") push();
   return env;
 }
 
@@ -264,7 +314,8 @@ export function parseExec(raw: string, env: Record<string, string>, specifiers: 
 }
 
 function expandBraces(s: string, env: Record<string, string>): string {
-  return s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, k: string) => env[k] ?? "");
+  // "$$" is systemd's literal "$" (components/payloads/escape.ts writes it for configuration values).
+  return s.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (m, k: string) => (m === "$$" ? "$" : env[k] ?? ""));
 }
 
 function expandSpecifiers(s: string, spec: Record<string, string>): string {

@@ -81,13 +81,13 @@ describe("backup: the database server's payload part", () => {
             assert.ok(f.content.length < 8000, `${s}: ${f.content.length} bytes must fit one SSM parameter (8 KB advanced tier)`);
             assert.ok(f.content.startsWith("#!/bin/bash\n"));
         }
-        assert.strictEqual(byPath(BACKUP_ENV)!.content, `BACKUP_TARGET="${S3_TARGET}"\nRETENTION_DAYS="14"\n`);
+        assert.strictEqual(byPath(BACKUP_ENV)!.content, `BACKUP_TARGET='${S3_TARGET}'\nRETENTION_DAYS='14'\n`);
         assert.deepStrictEqual(part.files.filter((f) => !f.fetch).map((f) => f.path), [BACKUP_ENV]);
         for (const u of Object.values(BACKUP_UNITS)) assert.ok(byPath(`/etc/systemd/system/${u}`)?.fetch, u);
     });
     it("without a bucket (the lab) the same scripts write to a local directory", () => {
         const local = backupPart({ model, server: app, deploy });
-        assert.match(local.files.find((f) => f.path === BACKUP_ENV)!.content, new RegExp(`^BACKUP_TARGET="${LOCAL_BACKUP_TARGET}"`));
+        assert.match(local.files.find((f) => f.path === BACKUP_ENV)!.content, new RegExp(`^BACKUP_TARGET='${LOCAL_BACKUP_TARGET}'`));
     });
     it("timers: the full dump daily, the binlogs every binlogIntervalMinutes; both run the scripts as root", () => {
         assert.match(byPath(`/etc/systemd/system/${BACKUP_UNITS.fullTimer}`)!.content, /^OnCalendar=\*-\*-\* 02:00:00 UTC$/m);

@@ -107,7 +107,7 @@ describe("component under mocks", function () {
             const att = ofType(r.resources, "aws:ec2/volumeAttachment:VolumeAttachment")[0];
             assert.match(vols[0].id, /^vol-[0-9a-f]{17}$/, "the provider's id of a volume");
             assert.strictEqual(att.inputs.volumeId, vols[0].id);
-            assert.ok(userData(r.resources, "app").includes(`DATA_VOLUME_ID="${vols[0].id}"`), "the app server's user data names its data volume");
+            assert.ok(userData(r.resources, "app").includes(`DATA_VOLUME_ID='${vols[0].id}'`), "the app server's user data names its data volume");
         });
 
         it("stores toolkit files once in SSM and carries only their digest in user data", () => {

@@ -37,7 +37,7 @@ describe("sws-fetch (run for real)", () => {
             .map((f) => ({ ...f, path: path.join(dir, "root", f.path) }));
         ssm = Object.fromEntries(fetched.map((f) => [f.parameter, f.content ?? `value-of-${f.parameter}`]));
         fs.writeFileSync(path.join(dir, "etc", "fetch.list"), renderFetchList(fetched));
-        fs.writeFileSync(path.join(dir, "etc", "sws.env"), 'AWS_REGION="eu-west-1"\n');
+        fs.writeFileSync(path.join(dir, "etc", "sws.env"), "AWS_REGION='eu-west-1'\n");
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -57,8 +57,8 @@ describe("hardening: switches and scale-out", () => {
     });
 
     it("the app serves TLS; the local app uses the socket, the remote one TLS to the primary", () => {
-        assert.match(fileOf(stack, "app-1", "/etc/sws/app.env"), /PORT="3443"[\s\S]*DB_SOCKET="\/run\/mysqld\/mysqld\.sock"[\s\S]*TLS_CERT_FILE=/);
-        assert.match(fileOf(stack, "app-2", "/etc/sws/app.env"), /DB_HOST="10\.20\.0\.30"\nDB_PORT="3306"\nDB_SSL_CA="\/etc\/sws\/internal-ca\.pem"/);
+        assert.match(fileOf(stack, "app-1", "/etc/sws/app.env"), /PORT='3443'[\s\S]*DB_SOCKET='\/run\/mysqld\/mysqld\.sock'[\s\S]*TLS_CERT_FILE=/);
+        assert.match(fileOf(stack, "app-2", "/etc/sws/app.env"), /DB_HOST='10\.20\.0\.30'\nDB_PORT='3306'\nDB_SSL_CA='\/etc\/sws\/internal-ca\.pem'/);
     });
 
     it("the primary requires TLS over the network; the replica is read-only with its own server id", () => {
@@ -69,7 +69,7 @@ describe("hardening: switches and scale-out", () => {
         const replica = fileOf(stack, "db-replica", "/etc/mysql/mariadb.conf.d/90-sws.cnf");
         assert.match(replica, /server_id = 40/);
         assert.match(replica, /read_only = ON/);
-        assert.match(fileOf(stack, "db-replica", "/etc/sws/database.env"), /DB_ROLE="replica"\nPRIMARY_HOST="10\.20\.0\.30"/);
+        assert.match(fileOf(stack, "db-replica", "/etc/sws/database.env"), /DB_ROLE='replica'\nPRIMARY_HOST='10\.20\.0\.30'/);
     });
 
     it("each server fetches its own internal certificate once per consuming service", () => {

@@ -129,7 +129,7 @@ describe("TLS: resources per mode under mocks", function () {
         assert.doesNotMatch(policy("web") + policy("app"), /acm:/);
         assert.ok(ofType(r.resources, "aws:ssm/parameter:Parameter").some((p) => p.inputs.name.endsWith("/acm-passphrase")));
         assert.match(cert.state.arn, /^arn:aws:acm:us-east-1:123456789012:certificate\/[0-9a-f-]{36}$/, "the provider's ARN of a certificate");
-        assert.ok(r.userData.includes(`ACM_CERTIFICATE_ARN="${cert.state.arn}"`), "the balancer's user data names the validated certificate");
+        assert.ok(r.userData.includes(`ACM_CERTIFICATE_ARN='${cert.state.arn}'`), "the balancer's user data names the validated certificate");
     });
     it("imported: the user's chain and key go to SSM only", async () => {
         const r = await build({ mode: "imported", certificatePem: imported.cert, privateKeyPem: imported.key });

@@ -5,6 +5,7 @@ import * as path from "path";
 import { Ports, Role, serversWith } from "../model";
 import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, script, toolkit, unit } from "./part";
 import { SOCKET } from "./database";
+import { systemdExecArg, systemdLiteral } from "./escape";
 
 export const APP_DIR = "/opt/sws-app";
 
@@ -40,7 +41,9 @@ export function appPart(ctx: RenderContext): PayloadPart {
         })));
         packages.push("curl", "python3-boto3");
         runcmd.push(["/usr/local/sbin/sws-app-fetch"]);
-        exec = `/bin/sh -c ${JSON.stringify(`exec ${model.app.startCommand}`)}`;
+        // The user's command is a shell command line run as sws-app; systemd must pass it to sh
+        // untouched (no specifier or variable expansion of its own).
+        exec = `/bin/sh -c ${systemdExecArg(`exec ${model.app.startCommand}`)}`;
     } else {
         const source = fs.readFileSync(path.join(__dirname, "..", "..", "app", "server.js"), "utf8");
         files.push(toolkit(`${APP_DIR}/server.js`, source));
@@ -49,7 +52,7 @@ export function appPart(ctx: RenderContext): PayloadPart {
     }
     files.push(script("sws-app-use-db"));
     files.push(file("/etc/systemd/system/sws-app.service", unit({
-        Unit: [["Description", `Application server for ${model.domain}`],
+        Unit: [["Description", systemdLiteral(`Application server for ${model.domain}`)],
             ["After", "network-online.target sws-fetch.service mysql.service mariadb.service"],
             ["Wants", "network-online.target"]],
         Service: [["Type", "simple"], ["User", "sws-app"], ["Group", "sws-app"],

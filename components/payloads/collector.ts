@@ -6,6 +6,7 @@
 // Metric names are the exporters' own Prometheus names (the prometheus receiver keeps the `_total`
 // suffix: trim_metric_suffixes is off by default). See monitoring/README.md for the list the
 // dashboards and alarms rely on; tests/monitoring.test.ts checks them against these scrape jobs.
+import { collectorLiteral } from "./escape";
 import * as YAML from "yaml";
 import { Ports, Role, serversWith } from "../model";
 import type { Model, ServerModel } from "../model";
@@ -190,7 +191,8 @@ export function renderCollectorConfig(ctx: RenderContext): string {
         logsOut = exporters.awscloudwatchlogs ? ["awscloudwatchlogs"] : [];
     } else if (m.sink === MonitoringSink.PrometheusRemoteWrite) {
         exporters.prometheusremotewrite = {
-            endpoint: m.remoteWriteUrl,
+            // Taken literally: the collector would expand a ${…} in it (its escape is $$).
+            endpoint: collectorLiteral(m.remoteWriteUrl!),
             // Labels come from the scrape targets (host, roles, environment, stack, job, instance).
             resource_to_telemetry_conversion: { enabled: false },
             remote_write_queue: { enabled: true, queue_size: 2000, num_consumers: 2 },

@@ -85,10 +85,8 @@ export function unit(sections: { [section: string]: [string, string][] }): strin
         .join("\n");
 }
 
-/** KEY="value" lines for an EnvironmentFile; values are never secrets. */
-export function envFile(vars: { [k: string]: string | number }): string {
-    return Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(String(v))}`).join("\n") + "\n";
-}
+/** Env files (values are never secrets): see escape.ts for how values are quoted. */
+export { envFile } from "./escape";
 
 export function emptyPart(): PayloadPart {
     return { packages: [], files: [], runcmd: [], users: [] };

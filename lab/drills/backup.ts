@@ -114,8 +114,9 @@ export async function backupDrill(progress: (m: string) => void = () => undefine
   const s = server.name;
   const db = rendered.model.database.name;
   const env = must(s, ["cat", "/etc/sws/database.env"], "read /etc/sws/database.env");
-  const datadir = /^DATADIR="?([^"\n]+)"?$/m.exec(env)?.[1];
-  const dbUnit = /^DB_UNIT="?([^"\n]+)"?$/m.exec(env)?.[1] ?? "mariadb.service";
+  // Values are single-quoted (components/payloads/escape.ts); these two never hold a quote.
+  const datadir = /^DATADIR=["']?([^"'\n]+)["']?$/m.exec(env)?.[1];
+  const dbUnit = /^DB_UNIT=["']?([^"'\n]+)["']?$/m.exec(env)?.[1] ?? "mariadb.service";
   if (!datadir) throw new Error("no DATADIR in /etc/sws/database.env");
   const problems: string[] = [];
 

@@ -83,9 +83,15 @@ describe("lab/units: systemd unit reader", () => {
     assert.strictEqual(s.user, "mysql");
   });
 
-  it("parses environment files", () => {
-    const env = parseEnvironmentFile('# c\nARGS="-web.listen-address=:9113 -nginx.scrape-uri=http://127.0.0.1/stub"\nexport B=\'x y\'\nC=plain # trailing\n');
-    assert.deepStrictEqual(env, { ARGS: "-web.listen-address=:9113 -nginx.scrape-uri=http://127.0.0.1/stub", B: "x y", C: "plain" });
+  it("parses environment files as systemd does (env-file.c)", () => {
+    const env = parseEnvironmentFile('# c\n; c2\nARGS="-web.listen-address=:9113 -nginx.scrape-uri=http://127.0.0.1/stub"\nB=\'x y\'\nC=plain # not a comment  \n' +
+      'D=\'it\'"\'"\'s\'\nE=\'$(x) ${Y} `z`\'\nF="a\\$b\\q"\nG=\'a\'\\\'\'b\'\nH=\nI=\'\'\n  J = \' sp \' \n');
+    assert.deepStrictEqual(env, {
+      ARGS: "-web.listen-address=:9113 -nginx.scrape-uri=http://127.0.0.1/stub", B: "x y", C: "plain # not a comment",
+      D: "it's", E: "$(x) ${Y} `z`", F: "a$b\\q",
+      // The shell idiom '\'' is NOT read back by systemd: after the escaped quote the value is unquoted.
+      G: "a''b'", H: "", I: "", J: " sp ",
+    });
   });
 
   it("splits words, time spans, restart policy, unit names", () => {
