@@ -5,8 +5,11 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { startHelper } from "./helpers";
-import { inNetns, mkdirp, must, STATE, waitFor, writeJson } from "./util";
+import { startHelper } from "./helperDaemons";
+import { inNetns } from "./namespaces";
+import { mkdirp, STATE, writeJson } from "./files";
+import { must } from "./shell";
+import { waitFor } from "./processes";
 
 export const CA_DIR = path.join(STATE, "ca");
 export const LAB_CA = path.join(CA_DIR, "lab-ca.pem");

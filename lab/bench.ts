@@ -22,9 +22,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { RenderedStack } from "../components/render";
-import { LabState, readState, RENDERED_FILE, supervisorCommand, supervisorDump } from "./lab";
+import { LabState, readState, RENDERED_FILE } from "./state";
+import { supervisorCommand, supervisorDump } from "./supervisor/client";
 import { enterArgs, inRoot, rootPaths, ROOT_ENV, writeInRoot } from "./root";
-import { alive, inNetns, netnsPath, run, signal, sleep, STATE, waitFor } from "./util";
+import { alive, signal, sleep, waitFor } from "./processes";
+import { inNetns, netnsPath } from "./namespaces";
+import { run } from "./shell";
+import { STATE } from "./files";
 
 const WRK = { threads: 2, connections: 32 };
 const BENCH_PORT = 9443;

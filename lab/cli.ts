@@ -10,18 +10,23 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { CA_BUNDLE, ensureCa, fetchAcmeRoots, LAB_CA, startAcme } from "./acme";
-import { helpers, HELPER_LOGS, startHelper, stopHelpers } from "./helpers";
-import { configFile, DEFAULT_PROFILE, LabConfig, labHosts, LabState, loadConfig, readState, render, RENDERED_FILE, runningProfile, STATE_FILE, statusJson, supervisorDump, writeState } from "./lab";
+import { helpers, HELPER_LOGS, startHelper, stopHelpers } from "./helperDaemons";
+import { configFile, DEFAULT_PROFILE, LabConfig, labHosts, loadConfig, render } from "./config";
+import { LabState, readState, RENDERED_FILE, runningProfile, STATE_FILE, statusJson, writeState } from "./state";
+import { supervisorDump } from "./supervisor/client";
 import { ensureInternalCa, internalTlsValues } from "./internal-ca";
-import { createNetwork, destroyNetwork, existingNetns } from "./net";
+import { createNetwork, destroyNetwork, existingNetns } from "./namespaces";
 import { bootServer, parseCloudConfig, secretValues } from "./payload";
 import { createRoot, destroyRoot, listRoots, rootPaths, writeInRoot } from "./root";
 import { startSink } from "./sink";
-import { COLLECTOR_UNIT, HARD_NOFILE, supervisorPidsFile, supervisorSocket } from "./supervisor";
-import {
-  alive, fmtSecs, inNetns, isMounted, LAB_DIR, log, mkdirp, netnsName, NS_DIR, readJson, REPO_DIR, run, setQuiet, signal, sleep,
-  STATE, step, waitFor,
-} from "./util";
+import { COLLECTOR_UNIT } from "./supervisor/collector";
+import { HARD_NOFILE } from "./supervisor/spawn";
+import { supervisorPidsFile, supervisorSocket } from "./supervisor/paths";
+import { alive, signal, sleep, waitFor } from "./processes";
+import { fmtSecs, log, setQuiet, step } from "./progress";
+import { inNetns, netnsName } from "./namespaces";
+import { isMounted, LAB_DIR, mkdirp, NS_DIR, readJson, REPO_DIR, STATE } from "./files";
+import { run } from "./shell";
 
 void helpers;
 void startHelper;
@@ -89,7 +94,7 @@ function startSupervisor(server: string): number {
   const fd = fs.openSync(logFile, "a");
   const child = spawn(
     "nsenter",
-    [`--net=/run/netns/${netnsName(server)}`, "--", process.execPath, "-r", require.resolve("ts-node/register/transpile-only"), path.join(LAB_DIR, "supervisor.ts"), server],
+    [`--net=/run/netns/${netnsName(server)}`, "--", process.execPath, "-r", require.resolve("ts-node/register/transpile-only"), path.join(LAB_DIR, "supervisor", "main.ts"), server],
     { detached: true, stdio: ["ignore", fd, fd], cwd: REPO_DIR, env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", TS_NODE_TRANSPILE_ONLY: "1", SWS_LAB_STATE: STATE } },
   );
   fs.closeSync(fd);

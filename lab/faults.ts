@@ -19,9 +19,12 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { supervisorCommand, supervisorDump } from "./lab";
+import { supervisorCommand, supervisorDump } from "./supervisor/client";
 import { inRoot, writeInRoot } from "./root";
-import { cleanEnv, inNetns, LAB_DIR, netnsName, netnsPath, run, signal, sleep, STATE, writeJson } from "./util";
+import { cleanEnv, run } from "./shell";
+import { inNetns, netnsName, netnsPath } from "./namespaces";
+import { CLIENTS_DIR, STATE, writeJson } from "./files";
+import { signal, sleep } from "./processes";
 import { CheckContext, CheckResult, context, timedCheck } from "./checks/common";
 
 type Sample = [number, number, number, number]; // start (ms since epoch), status (0 = error/timeout), latency ms, retried once by the client (1)
@@ -42,7 +45,7 @@ async function unitPid(server: string, unit: string): Promise<number | null> {
 /** Run a node script from lab/ in the client's namespace; resolves with its stdout. */
 function clientScript(ctx: CheckContext, script: string, args: string[], onLine?: (l: string) => void): Promise<string> {
   return new Promise((resolve) => {
-    const p = spawn("nsenter", [`--net=${netnsPath(ctx.client)}`, "--", process.execPath, path.join(LAB_DIR, script), ...args], { env: cleanEnv() });
+    const p = spawn("nsenter", [`--net=${netnsPath(ctx.client)}`, "--", process.execPath, path.join(CLIENTS_DIR, script), ...args], { env: cleanEnv() });
     let out = "";
     let partial = "";
     p.stdout.on("data", (d) => {
@@ -60,7 +63,7 @@ function clientScript(ctx: CheckContext, script: string, args: string[], onLine?
 
 function prober(ctx: CheckContext, urlPath: string, durationMs: number, intervalMs = 20): Promise<Sample[]> {
   const { state } = ctx;
-  return clientScript(ctx, "prober.js", [state.balancer.ip, state.domain, state.caBundle, urlPath, String(durationMs), String(intervalMs)])
+  return clientScript(ctx, "https-prober.js", [state.balancer.ip, state.domain, state.caBundle, urlPath, String(durationMs), String(intervalMs)])
     .then((o) => (JSON.parse(o) as { samples: Sample[] }).samples);
 }
 

@@ -9,7 +9,8 @@ import * as fs from "fs";
 import * as path from "path";
 import type { RenderedStack } from "../components/render";
 import { internalNames } from "../components/payloads/part";
-import { mkdirp, must, STATE } from "./util";
+import { mkdirp, STATE } from "./files";
+import { must } from "./shell";
 
 export const INTERNAL_CA_DIR = path.join(STATE, "ca", "internal");
 export const INTERNAL_CA = path.join(INTERNAL_CA_DIR, "internal-ca.pem");

@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { enterArgs, inRoot, ROOT_ENV, rootPaths, writeInRoot } from "./root";
-import { readJson, STATE, writeJson } from "./util";
+import { readJson, STATE, writeJson } from "./files";
 import type { FetchedFile } from "../components/render";
 
 /** The boot step that reads SSM Parameter Store (sws-fetch; formerly sws-fetch-secrets). */

@@ -9,7 +9,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { SpawnSyncOptions } from "child_process";
-import { isMounted, LAB_DIR, mkdirp, must, netnsPath, NS_DIR, run, RunResult, STATE } from "./util";
+import { isMounted, LAB_DIR, mkdirp, NS_DIR, STATE } from "./files";
+import { must, run, RunResult } from "./shell";
+import { netnsPath } from "./namespaces";
 
 export interface RootPaths {
   base: string;
@@ -91,7 +93,7 @@ export function createRoot(server: string, hostname: string, remove: string[]): 
     must("nsenter", [
       `--net=${netnsPath(server)}`, "--",
       "unshare", `--mount=${p.mntNs}`, `--uts=${p.utsNs}`, "--propagation", "private", "--",
-      "/bin/sh", path.join(LAB_DIR, "root-setup.sh"), p.merged, p.logs, path.join(LAB_DIR, "systemctl.js"), hostname, ctl,
+      "/bin/sh", path.join(LAB_DIR, "root-setup.sh"), p.merged, p.logs, path.join(LAB_DIR, "supervisor", "systemctl-standin.js"), hostname, ctl,
     ]);
   }
   return p;

@@ -4,8 +4,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { startHelper } from "./helpers";
-import { inNetns, mkdirp, STATE, waitFor } from "./util";
+import { startHelper } from "./helperDaemons";
+import { inNetns } from "./namespaces";
+import { mkdirp, STATE } from "./files";
+import { waitFor } from "./processes";
 
 export interface SinkSettings {
   name: string;

@@ -16,8 +16,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CA_DIR, LAB_CA } from "../acme";
-import { startHelper } from "../helpers";
-import { inNetns, mkdirp, must, netnsName, run, STATE, waitFor } from "../util";
+import { startHelper } from "../helperDaemons";
+import { inNetns, netnsName } from "../namespaces";
+import { mkdirp, STATE } from "../files";
+import { must, run } from "../shell";
+import { waitFor } from "../processes";
 import { endpointNames } from "./endpoints";
 
 export interface AwsHostSettings {

@@ -16,7 +16,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
-import { REPO_DIR, STATE } from "../util";
+import { REPO_DIR, STATE } from "../files";
 
 export const PROJECT = "secured-web-stack";
 /** The program's stack name in the lab: `sws-lab` is the component's name (index.ts: `sws-${stack}`). */

@@ -2,7 +2,8 @@
 import * as fs from "fs";
 import type { RenderedStack } from "../../components/render";
 import { LAB_CA } from "../acme";
-import { DEFAULT_PROFILE, LabConfig, LabState, loadConfig, readState, render, RENDERED_FILE } from "../lab";
+import { DEFAULT_PROFILE, LabConfig, loadConfig, render } from "../config";
+import { LabState, readState, RENDERED_FILE } from "../state";
 
 export interface CheckResult {
   name: string;

@@ -3,7 +3,7 @@
  * app → database writes and reads a row; the certificate chain verifies against the lab's CA
  * bundle (pebble's root) and was issued by the ACME server; http → https 301; HSTS; /healthz 200.
  */
-import { inNetns } from "../util";
+import { inNetns } from "../namespaces";
 import { CheckContext, CheckResult, timedCheck } from "./common";
 
 interface Probe {

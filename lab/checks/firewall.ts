@@ -9,7 +9,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { rootPaths } from "../root";
 import type { Flow } from "../../components/flows";
-import { LAB_DIR, netnsPath, run } from "../util";
+import { CLIENTS_DIR } from "../files";
+import { netnsPath } from "../namespaces";
+import { run } from "../shell";
 import { CheckContext, CheckResult, timedCheck } from "./common";
 
 interface Host {
@@ -84,7 +86,7 @@ export function firewallCheck(ctx: CheckContext): Promise<CheckResult> {
         targets.push({ ip: sink.ip, port: cfg.lab.sink.port, to: sink });
         targets.push({ ip: acme.ip, port: cfg.lab.acme.port, to: acme });
       }
-      const r = run("nsenter", [`--net=${netnsPath(src.name)}`, "--", process.execPath, path.join(LAB_DIR, "probe.js"),
+      const r = run("nsenter", [`--net=${netnsPath(src.name)}`, "--", process.execPath, path.join(CLIENTS_DIR, "tcp-probe.js"),
         JSON.stringify(targets.map((t) => ({ ip: t.ip, port: t.port }))), "1500"]);
       if (r.code !== 0) throw new Error(`probe from ${src.name} failed: ${r.stderr}`);
       const res: Array<{ ip: string; port: number; state: string }> = JSON.parse(r.stdout);

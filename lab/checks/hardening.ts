@@ -21,9 +21,12 @@ import * as path from "path";
 import type { ServerModel } from "../../components/model";
 import { Ports } from "../../components/model";
 import { internalNames } from "../../components/payloads/part";
-import { supervisorCommand, supervisorDump } from "../lab";
+import { supervisorCommand, supervisorDump } from "../supervisor/client";
 import { enterArgs, inRoot, ROOT_ENV, rootPaths } from "../root";
-import { cleanEnv, inNetns, LAB_DIR, netnsName, netnsPath, run, signal, sleep } from "../util";
+import { cleanEnv, run } from "../shell";
+import { inNetns, netnsName, netnsPath } from "../namespaces";
+import { CLIENTS_DIR } from "../files";
+import { signal, sleep } from "../processes";
 import { CheckContext, CheckResult, timedCheck } from "./common";
 
 interface Probe {
@@ -61,7 +64,7 @@ function listeners(server: string): string[] {
 }
 
 function probePorts(from: string, targets: Array<{ ip: string; port: number }>): Array<{ ip: string; port: number; state: string }> {
-  const r = run("nsenter", [`--net=${netnsPath(from)}`, "--", process.execPath, path.join(LAB_DIR, "probe.js"), JSON.stringify(targets), "1000"]);
+  const r = run("nsenter", [`--net=${netnsPath(from)}`, "--", process.execPath, path.join(CLIENTS_DIR, "tcp-probe.js"), JSON.stringify(targets), "1000"]);
   if (r.code !== 0) throw new Error(`probe from ${from} failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -291,7 +294,7 @@ export function failoverCheck(ctx: CheckContext, mode: FailoverMode = "nginx", r
     const before = await haproxyStatus(lbPid);
     probes.push({ name: "every web server UP at HAProxy before", ok: webs.every((w) => before[w.name] === "UP"), detail: JSON.stringify(before) });
 
-    const child = spawn("nsenter", [`--net=${netnsPath(ctx.client)}`, "--", process.execPath, path.join(LAB_DIR, "steady.js"),
+    const child = spawn("nsenter", [`--net=${netnsPath(ctx.client)}`, "--", process.execPath, path.join(CLIENTS_DIR, "https-steady.js"),
       state.balancer.ip, state.domain, "/", String(rps), String(seconds * 1000), state.caBundle], { env: cleanEnv(), stdio: ["pipe", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));

@@ -3,7 +3,7 @@
  * firewall matrix, TLS; with the hardened profile also the hardening proofs (hardening.ts). Exit status 0 only when every check passes.
  */
 import * as path from "path";
-import { STATE, writeJson } from "../util";
+import { STATE, writeJson } from "../files";
 import { CheckResult, context } from "./common";
 import { e2eCheck } from "./e2e";
 import { firewallCheck } from "./firewall";

@@ -15,7 +15,10 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { rootPaths } from "../root";
 import { sinkQuery } from "../sink";
-import { LAB_DIR, netnsPath, run, sleep, waitFor } from "../util";
+import { CLIENTS_DIR } from "../files";
+import { netnsPath } from "../namespaces";
+import { run } from "../shell";
+import { sleep, waitFor } from "../processes";
 import { CheckContext, CheckResult, timedCheck } from "./common";
 
 interface Sample {
@@ -105,7 +108,7 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
     const hBefore = latest(ctx, haproxySel);
     if (!before.series) throw new Error(`no ${nginxSel} series at the sink`);
 
-    const burst = run("nsenter", [`--net=${netnsPath(ctx.client)}`, "--", process.execPath, path.join(LAB_DIR, "burst.js"),
+    const burst = run("nsenter", [`--net=${netnsPath(ctx.client)}`, "--", process.execPath, path.join(CLIENTS_DIR, "https-burst.js"),
       state.balancer.ip, state.domain, "/static/robots.txt", String(N), "8", state.caBundle], { timeout: 120000 });
     if (burst.code !== 0) throw new Error(`burst failed: ${burst.stderr}`);
     const b = JSON.parse(burst.stdout) as { sent: number; statuses: Record<string, number>; errors: number; ms: number };

@@ -1,7 +1,7 @@
 /** Every service the payloads started is running under its server's supervisor (none failed). */
 import * as fs from "fs";
 import * as path from "path";
-import { supervisorDump } from "../lab";
+import { supervisorDump } from "../supervisor/client";
 import { rootPaths } from "../root";
 import { CheckContext, CheckResult, timedCheck } from "./common";
 

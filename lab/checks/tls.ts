@@ -5,7 +5,9 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { cleanEnv, netnsPath, STATE } from "../util";
+import { cleanEnv } from "../shell";
+import { netnsPath } from "../namespaces";
+import { STATE } from "../files";
 import { CheckContext, CheckResult } from "./common";
 
 interface Finding {

@@ -13,9 +13,11 @@
  */
 import { backupPart, backupTargetOf, BACKUP_METRIC, BACKUP_UNITS } from "../../components/payloads/backup";
 import type { ServerModel } from "../../components/model";
-import { loadConfig, readState, render } from "../lab";
+import { loadConfig, render } from "../config";
+import { readState } from "../state";
 import { inRoot, writeInRoot } from "../root";
-import { RunResult, sleep } from "../util";
+import { RunResult } from "../shell";
+import { sleep } from "../processes";
 
 export interface BackupDrillReport {
   ok: boolean;

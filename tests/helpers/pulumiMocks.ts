@@ -6,7 +6,7 @@
 // Records every resource with its resolved inputs and provider-shaped state; answers the
 // data-source calls the component makes. A resource type or call without a shape here THROWS:
 // a new type cannot slip into the tests (or the AWS conformance replay) unshaped.
-// Install BEFORE importing anything that creates resources (see DESIGN.md: a resource created
+// Install BEFORE importing anything that creates resources (see docs/design.md: a resource created
 // earlier never resolves).
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";

@@ -1,10 +1,10 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import { allowed } from "../../lab/checks/firewall";
-import { labHosts, loadConfig, render } from "../../lab/lab";
+import { labHosts, loadConfig, render } from "../../lab/config";
 import { FETCH_STEP, parseCloudConfig } from "../../lab/payload";
 import { mergeUnit, parseExec, serviceSpec } from "../../lab/units";
-import { macFor } from "../../lab/util";
+import { macFor } from "../../lab/namespaces";
 import { requireTool } from "../helpers/tools";
 
 // Pure tests of the lab's reading of its own stack configuration and of the rendered payloads:

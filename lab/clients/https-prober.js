@@ -1,5 +1,5 @@
 // Steady probe through the balancer, run by the lab inside the client's network namespace:
-//   node prober.js <ip> <domain> <ca-bundle> <path> <durationMs> <intervalMs>
+//   node https-prober.js <ip> <domain> <ca-bundle> <path> <durationMs> <intervalMs>
 // Starts one GET every intervalMs (without waiting for the previous one, so a hang shows as
 // latency, not as fewer samples) for durationMs, each with a 5 s timeout; at most 200 in flight.
 // Prints {"samples":[[startMsSinceEpoch, status (0 = error/timeout), latencyMs, retried 0|1], ...]}.

@@ -1,5 +1,5 @@
 // TCP reachability probe, run by the lab inside one host's network namespace:
-//   node probe.js '[{"ip":"10.20.0.20","port":8080}, ...]' [timeoutMs]
+//   node tcp-probe.js '[{"ip":"10.20.0.20","port":8080}, ...]' [timeoutMs]
 // Prints one JSON array: each target with state "open" (connected), "refused" (RST: nothing
 // listens, or an nftables reject) or "filtered" (no answer within the timeout: dropped).
 "use strict";

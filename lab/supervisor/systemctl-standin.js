@@ -1,7 +1,7 @@
 #!/usr/bin/node
 // The lab's `systemctl` stand-in, bind-mounted over /usr/bin/systemctl inside every server root.
 // There is no systemd in the lab: this forwards the command line to the server's supervisor
-// (lab/supervisor.ts) over its unix socket (a root-only directory bound into the server at
+// (lab/supervisor/main.ts) over its unix socket (a root-only directory bound into the server at
 // /run/sws-lab-systemd), and relays its output and exit status.
 "use strict";
 const net = require("net");

@@ -1,5 +1,5 @@
 // Send exactly N HTTPS requests through the balancer, run by the lab inside the client's network
-// namespace:  node burst.js <ip> <domain> <path> <N> <concurrency> <ca-bundle>
+// namespace:  node https-burst.js <ip> <domain> <path> <N> <concurrency> <ca-bundle>
 // Prints {"sent":N,"statuses":{"200":N},"ms":...}. Certificates are verified against the lab CA bundle.
 "use strict";
 const https = require("https");

@@ -5,7 +5,9 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { alive, childrenOf, mkdirp, netnsPath, readJson, signal, sleep, STATE, writeJson } from "./util";
+import { alive, childrenOf, signal, sleep } from "./processes";
+import { mkdirp, readJson, STATE, writeJson } from "./files";
+import { netnsPath } from "./namespaces";
 
 export const HELPER_PIDS = path.join(STATE, "run", "helpers.json");
 export const HELPER_LOGS = path.join(STATE, "logs", "helpers");

@@ -1,5 +1,5 @@
 // A steady client through the balancer, run by the lab inside the client's network namespace:
-//   node steady.js <ip> <domain> <path> <req/s> <durationMs> <ca-bundle>
+//   node https-steady.js <ip> <domain> <path> <req/s> <durationMs> <ca-bundle>
 // Starts one HTTPS request every 1000/<req/s> ms whatever the previous ones do (open loop, kept-
 // alive connections, 5 s timeout each). On stdin, a line "mark" records the time of an event
 // (the lab sends it when it kills a server). Prints {"t0","marks":[ms],"requests":[{at,ms,status,error}]}

@@ -4,7 +4,29 @@
  * interface, address or route is created outside the lab's namespaces.
  */
 import * as fs from "fs";
-import { isMounted, macFor, must, netnsName, NETNS_PREFIX, run } from "./util";
+import { isMounted } from "./files";
+import { must, run, RunResult } from "./shell";
+import type { SpawnSyncOptions } from "child_process";
+
+export const NETNS_PREFIX = "swslab-";
+
+export function netnsName(host: string): string {
+  return NETNS_PREFIX + host;
+}
+export function netnsPath(host: string): string {
+  return `/run/netns/${netnsName(host)}`;
+}
+
+/** A MAC derived from an IPv4 address (stable across re-creations; avoids stale-ARP stalls). */
+export function macFor(ip: string): string {
+  const o = ip.split(".").map((x) => Number(x).toString(16).padStart(2, "0"));
+  return `02:5a:${o.join(":")}`;
+}
+
+/** Run a command in a network namespace (host mount namespace). */
+export function inNetns(host: string, cmd: string, args: string[], opts: SpawnSyncOptions & { input?: string } = {}): RunResult {
+  return run("nsenter", [`--net=${netnsPath(host)}`, "--", cmd, ...args], opts);
+}
 
 export interface LabHost {
   name: string;

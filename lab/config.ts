@@ -1,0 +1,66 @@
+// The lab's configuration: its profiles (one stack configuration each, lab-stack*.yaml), the
+// rendering of the stack with the component's own renderer, and the hosts that come out of it.
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { renderStack, RenderedStack } from "../components/render";
+import type { SecuredWebStackArgs } from "../components/types";
+import type { DeployValues } from "../components/payloads/part";
+import { AcmeSettings } from "./acme";
+import { readInternalCa } from "./internal-ca";
+import { LabHost } from "./namespaces";
+import { SinkSettings } from "./sink";
+import { LAB_DIR } from "./files";
+
+export interface LabConfig {
+  stack: SecuredWebStackArgs;
+  lab: {
+    internetCidr: string;
+    client: { name: string; ip: string };
+    acme: AcmeSettings;
+    sink: SinkSettings;
+  };
+}
+
+/** Lab profiles: one stack configuration each (`--profile <name>` on up/check/down/status). */
+export const PROFILES: Record<string, string> = {
+  default: "lab-stack.yaml",
+  hardened: "lab-stack.hardened.yaml",
+};
+export const DEFAULT_PROFILE = "default";
+export function configFile(profile = DEFAULT_PROFILE): string {
+  const f = PROFILES[profile];
+  if (!f) throw new Error(`unknown lab profile ${JSON.stringify(profile)}; use one of ${Object.keys(PROFILES).join(", ")}`);
+  return path.join(LAB_DIR, f);
+}
+export const CONFIG_FILE = configFile(DEFAULT_PROFILE);
+export function loadConfig(profile = DEFAULT_PROFILE): LabConfig {
+  return YAML.parse(fs.readFileSync(configFile(profile), "utf8")) as LabConfig;
+}
+
+/**
+ * Render with the component's own renderer; the lab only adds its ACME CA (tls.acmeCaPem) and,
+ * with hardening.endToEndTls, its internal CA's certificate (deploy.internalCaPem; by default
+ * the one in the lab's state, see internal-ca.ts).
+ */
+export function render(cfg: LabConfig, acmeCaPem?: string, internalCaPem?: string): RenderedStack {
+  const args: SecuredWebStackArgs = JSON.parse(JSON.stringify(cfg.stack));
+  if (acmeCaPem && args.tls) args.tls.acmeCaPem = acmeCaPem;
+  const deploy: DeployValues = { region: "us-east-1" };
+  if (args.hardening?.endToEndTls) deploy.internalCaPem = internalCaPem ?? readInternalCa();
+  return renderStack(args, deploy);
+}
+
+/** The hosts of the lab: the rendered servers plus the client and the helpers. */
+export function labHosts(cfg: LabConfig, rendered: RenderedStack): LabHost[] {
+  const m = rendered.model;
+  const prefixOf = (subnet: string) => Number((subnet === "public" ? m.network.publicSubnetCidr : m.network.privateSubnetCidr).split("/")[1]);
+  const helperPrefix = Number(cfg.lab.internetCidr.split("/")[1]);
+  return [
+    ...m.servers.map((s) => ({ name: s.name, kind: "server" as const, roles: [...s.roles], ip: s.privateIp, prefix: prefixOf(s.subnet) })),
+    { name: cfg.lab.client.name, kind: "helper" as const, roles: ["client"], ip: cfg.lab.client.ip, prefix: helperPrefix },
+    { name: cfg.lab.acme.name, kind: "helper" as const, roles: ["acme-server"], ip: cfg.lab.acme.ip, prefix: helperPrefix },
+    { name: cfg.lab.sink.name, kind: "helper" as const, roles: ["monitoring-sink"], ip: cfg.lab.sink.ip, prefix: helperPrefix },
+  ];
+}
+
