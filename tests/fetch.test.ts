@@ -50,11 +50,27 @@ describe("sws-fetch (run for real)", () => {
     };
 
     it("installs the secrets (0600, or 0640 to an existing group) and the toolkit files", () => {
+        // The app's password goes to group sws-app, which exists on a real server once the payload
+        // created it; here a group this machine has stands in for it (sws-fetch looks it up by name).
+        const standIn = fs.readFileSync("/etc/group", "utf8").split("\n").map((l) => l.split(":")).find((g) => g[0] && g[0] !== "root" && Number(g[2]) > 0)!;
+        const appPassword = fetched.find((f) => f.path.endsWith("/run/sws/secrets/db-app-password"))!;
+        assert.deepStrictEqual([appPassword.group, appPassword.permissions], ["sws-app", "0640"], "the renderer asks for 0640 to sws-app");
+        const lines = fs.readFileSync(path.join(dir, "etc", "fetch.list"), "utf8").replace(` ${appPassword.path} sws-app 0640 -`, ` ${appPassword.path} ${standIn[0]} 0640 -`);
+        fs.writeFileSync(path.join(dir, "etc", "fetch.list"), lines);
         const r = run();
         assert.strictEqual(r.status, 0, r.stderr);
+        const owner = (p: string) => { const st = fs.statSync(p); return `${st.uid}:${st.gid}`; };
         const secret = fetched.find((f) => f.path.endsWith("/run/sws/secrets/db-exporter-password"))!;
         assert.strictEqual(fs.readFileSync(secret.path, "utf8"), `value-of-${secret.parameter}`);
         assert.strictEqual(mode(secret.path), "600");
+        assert.strictEqual(owner(secret.path), "0:0", "a root-only secret is root:root");
+        assert.strictEqual(mode(appPassword.path), "640", "a secret of an existing group is 0640");
+        assert.strictEqual(owner(appPassword.path), `0:${standIn[2]}`, "owned by root, readable by that group");
+        // Where the group does not exist (yet), the secret falls back to root-only.
+        for (const f of fetched.filter((x) => x.sha256 === undefined && x !== appPassword)) {
+            assert.strictEqual(mode(f.path), "600", f.path);
+            assert.strictEqual(owner(f.path), "0:0", f.path);
+        }
         assert.strictEqual(mode(path.dirname(secret.path)), "711", "the secrets directory cannot be listed");
         const tool = fetched.find((f) => f.path.endsWith("/usr/local/sbin/sws-db-init"))!;
         assert.strictEqual(fs.readFileSync(tool.path, "utf8"), tool.content);

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { buildModel, SecuredWebStackArgsError, Ports } from "../components/model";
 import type { SecuredWebStackArgs } from "../components/types";
+import { argumentFields } from "./helpers/argumentFields";
 
 const ok: SecuredWebStackArgs = { domain: "www.foobar.com" };
 
@@ -56,6 +57,25 @@ const BAD: [string, any, string, string][] = [
     ["deploy gate timeout too short", { deployGate: { timeoutSeconds: 5 } }, "deployGate.timeoutSeconds", "30 to 3600"],
     ["termination protection not boolean", { terminationProtection: "yes" }, "terminationProtection", "true or false"],
     ["aws: tag", { tags: { "aws:owner": "me" } }, "tags.aws:owner", "aws:"],
+    ["SSH override not boolean", { allowSshFromAnywhere: "yes" }, "allowSshFromAnywhere", "true or false"],
+    ["app workers too many", { app: { workers: 65 } }, "app.workers", "1 to 64"],
+    ["app servers zero", { appServers: 0 }, "appServers", "1 to 10"],
+    ["deploy gate switch not boolean", { deployGate: { enabled: "no" } }, "deployGate.enabled", "true or false"],
+    ["replica switch not boolean", { hardening: { databaseReplica: "yes" } }, "hardening.databaseReplica", "true or false"],
+    ["end-to-end TLS switch not boolean", { hardening: { endToEndTls: 1 } }, "hardening.endToEndTls", "true or false"],
+    ["malformed balancer instance type", { instanceTypes: { balancer: "big" } }, "instanceTypes.balancer", "t3.small"],
+    ["bad alarm e-mail", { monitoring: { alarmEmail: "ops" } }, "monitoring.alarmEmail", "e-mail"],
+    ["SigV4 switch not boolean", { monitoring: { sink: "prometheus-remote-write", remoteWriteUrl: "https://aps.example.com/api/v1/write", remoteWriteSigV4: "on" } }, "monitoring.remoteWriteSigV4", "true or false"],
+    ["bad availability zone", { network: { availabilityZone: "zone a" } }, "network.availabilityZone", "eu-west-1a"],
+    ["bad existing private subnet id", { network: { existingVpcId: "vpc-0123456789abcdef0", existingPublicSubnetId: "subnet-0123456789abcdef0", existingPrivateSubnetId: "sn-1" } }, "network.existingPrivateSubnetId", "subnet id"],
+    ["reboot switch not boolean", { patching: { autoReboot: "yes" } }, "patching.autoReboot", "true or false"],
+    ["reboot time without leading zero", { patching: { rebootTime: "4:30" } }, "patching.rebootTime", "HH:MM"],
+    ["ACME CA not a certificate", { tls: { mode: "lets-encrypt", email: "ops@foobar.com", acmeCaPem: "not a pem" } }, "tls.acmeCaPem", "PEM"],
+    ["apex redirect not boolean", { tls: { redirectApex: "yes" } }, "tls.redirectApex", "true or false"],
+    ["daily snapshots zero", { backup: { dailySnapshots: 0 } }, "backup.dailySnapshots", "1 to 365"],
+    ["weekly snapshots negative", { backup: { weeklySnapshots: -1 } }, "backup.weeklySnapshots", "0 to 260"],
+    ["logical retention too long", { backup: { logicalRetentionDays: 3651 } }, "backup.logicalRetentionDays", "1 to 3650"],
+    ["binlog interval too long", { backup: { binlogIntervalMinutes: 61 } }, "backup.binlogIntervalMinutes", "1 to 60"],
 ];
 
 describe("model: validation", () => {
@@ -72,7 +92,13 @@ describe("model: validation", () => {
             });
         });
     }
-    it("has at least 25 distinct bad inputs", () => assert.ok(new Set(BAD.map((b) => b[0])).size >= 25));
+    it("has a bad-input case naming every argument of SecuredWebStackArgs (read from components/types.ts)", () => {
+        // A case's field, as the argument it belongs to: "adminCidrs[0]" → adminCidrs, "tags.aws:owner" → tags,
+        // "tls.certificatePem/tls.privateKeyPem" → both.
+        const covered = new Set(BAD.flatMap((b) => b[2].split("/")).map((f) => f.replace(/\[\d+\]$/, "").replace(/^(app\.environment|tags)\..*$/, "$1")));
+        const missing = argumentFields().map((a) => a.field).filter((f) => !covered.has(f));
+        assert.deepStrictEqual(missing, []);
+    });
     it("reports every problem at once", () => {
         assert.throws(() => buildModel({ domain: "x", os: "nope" as any, tls: { mode: "lets-encrypt" } }), (e: any) => e.problems.length === 3);
     });

@@ -24,6 +24,9 @@ const DETECTORS: { kind: string; pattern: RegExp; accept?: (m: RegExpExecArray) 
     },
 ];
 
+/** The kind of every detector, in order (tests hold a positive and a negative case for each). */
+export const SECRET_KINDS: readonly string[] = DETECTORS.map((d) => d.kind);
+
 export function findSecrets(text: string, where: string): SecretFinding[] {
     const findings: SecretFinding[] = [];
     for (const { kind, pattern, accept } of DETECTORS) {
