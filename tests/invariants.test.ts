@@ -14,20 +14,9 @@ import { fetchedFiles, renderServerPart } from "../components/render";
 import type { SecuredWebStackArgs } from "../components/types";
 import { combinations } from "./helpers/combinations";
 import { Captured, installMocks, ofType, settle } from "./helpers/pulumiMocks";
+import { nftChains } from "./helpers/nftables";
 
 const deploy = { region: "us-east-1", dataVolumeId: "vol-0123456789abcdef0", acmCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/x", internalCaPem: "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n" };
-
-/** The chains of an nftables ruleset: name → { policy, rule lines }. */
-export function nftChains(text: string): Map<string, { hook: string; policy: string; rules: string[] }> {
-    const chains = new Map<string, { hook: string; policy: string; rules: string[] }>();
-    const re = /chain (\S+) \{\n([\s\S]*?)\n  \}/g;
-    for (const m of text.matchAll(re)) {
-        const lines = m[2].split("\n").map((l) => l.trim()).filter(Boolean);
-        const head = /^type filter hook (\S+) priority \S+; policy (\S+);$/.exec(lines[0] ?? "");
-        chains.set(m[1], { hook: head?.[1] ?? "?", policy: head?.[2] ?? "(none)", rules: lines.slice(1) });
-    }
-    return chains;
-}
 
 /** The accept rules every server has whatever its flows: replies, loopback, ICMP. */
 const BASELINE: { [chain: string]: string[] } = {
@@ -41,7 +30,7 @@ const BASELINE: { [chain: string]: string[] } = {
 };
 
 /** Checks one server's ruleset; returns the problems (empty: the invariant holds). */
-export function firewallProblems(model: Model, server: string, text: string): string[] {
+function firewallProblems(model: Model, server: string, text: string): string[] {
     const problems: string[] = [];
     const chains = nftChains(text);
     if ((text.match(/\bchain \S+ \{/g) ?? []).length !== chains.size) problems.push(`${server}: a chain the checker could not read`);
@@ -104,7 +93,7 @@ const SG_CASES: [string, SecuredWebStackArgs][] = [
 ];
 
 /** Security-group rules (resolved inputs under the mocks) against the model's flows; returns the problems. */
-export function securityGroupProblems(model: Model, resources: Captured[]): string[] {
+function securityGroupProblems(model: Model, resources: Captured[]): string[] {
     const problems: string[] = [];
     const sgs = ofType(resources, "aws:ec2/securityGroup:SecurityGroup");
     const serverOf = new Map(sgs.map((g) => [g.id, g.name.replace(/^t-/, "").replace(/-sg$/, "")]));
