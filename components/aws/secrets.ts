@@ -105,3 +105,19 @@ export function storeSecrets(
         return { ref, parameter: made[ref.parameter] };
     });
 }
+
+/**
+ * The secret values the stack is given or makes itself, by SSM parameter: the balancer's PEM
+ * (self-signed, imported), the Sumo Logic URL, each server's internal-TLS PEM. The rest (database
+ * passwords) storeSecrets generates.
+ */
+export function givenSecretValues(model: Model, v: {
+    haproxyPem?: pulumi.Input<string>; sumoLogicUrl?: pulumi.Input<string>; internalPems?: { [server: string]: pulumi.Input<string> };
+}): { [parameter: string]: pulumi.Input<string> } {
+    const given: { [parameter: string]: pulumi.Input<string> } = {};
+    const param = (secret: string) => model.secrets.find((s) => s.name === secret)?.parameter;
+    if (v.haproxyPem) given[param("tls-pem")!] = v.haproxyPem;
+    if (v.sumoLogicUrl !== undefined) given[param("sumologic-url")!] = v.sumoLogicUrl;
+    for (const s of model.secrets.filter((x) => x.name.startsWith("internal-tls-"))) given[s.parameter] = v.internalPems![s.servers[0]];
+    return given;
+}
