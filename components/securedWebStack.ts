@@ -14,6 +14,7 @@ import { createBalancerAddress } from "./aws/balancerAddress";
 import { storeToolkit } from "./aws/toolkit";
 import { createServerResources } from "./aws/serverResources";
 import { createDeployGate } from "./aws/deployGate";
+import { aliasLegacyServerNames } from "./aws/naming";
 import { estimateMonthlyCost } from "./aws/cost";
 import { createBackups } from "./aws/backup";
 import { createFlowLogs, createLogBucket } from "./aws/logs";
@@ -46,7 +47,8 @@ export class SecuredWebStack extends pulumi.ComponentResource {
     constructor(name: string, args: SecuredWebStackArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate first: a bad argument throws here, before anything is registered.
         const model: Model = buildModel(args, name);
-        super(TYPE_TOKEN, name, {}, opts);
+        // Children of servers that had no number under the old naming keep their identity (aws/naming.ts).
+        super(TYPE_TOKEN, name, {}, { ...opts, transformations: [aliasLegacyServerNames(name), ...(opts?.transformations ?? [])] });
         const child: pulumi.CustomResourceOptions = { parent: this };
         const tags = { ...model.tags, stack: name, environment: model.environment, "managed-by": "secured-web-stack" };
         const region = aws.getRegionOutput({}, child).region;

@@ -54,7 +54,7 @@ describe("backup: arguments", () => {
 
 describe("backup: the database server's payload part", () => {
     const model = buildModel({ ...SEED, os: "debian-12" });
-    const app = model.servers.find((s) => s.name === "app")!;
+    const app = model.servers.find((s) => s.name === "app-1")!;
     const part = backupPart({ model, server: app, deploy: { ...deploy, backupTarget: S3_TARGET } as typeof deploy });
     const byPath = (p: string) => part.files.find((f) => f.path === p);
 
@@ -228,13 +228,13 @@ describe("changes that stay local (fixed private addresses)", () => {
         assert.deepStrictEqual(changed({ ...SEED, instanceTypes: { web: "c7i.large" } }), []);
     });
     it("an application-only change (app.environment) leaves the balancer's and the web server's user data byte-identical", () => {
-        assert.deepStrictEqual(changed({ ...SEED, app: { environment: { FEATURE_X: "on" } } }), ["app"]);
+        assert.deepStrictEqual(changed({ ...SEED, app: { environment: { FEATURE_X: "on" } } }), ["app-1"]);
     });
     it("a balancer-only change (tls.keyAlgorithm, tls.redirectApex) leaves the web and app servers' user data byte-identical", () => {
         assert.deepStrictEqual(changed({ ...SEED, tls: { ...SEED.tls, keyAlgorithm: "RSA", redirectApex: true } }), ["lb"]);
     });
     it("the app port, which both the web and the app tier use, changes exactly those two, never the balancer", () => {
-        assert.deepStrictEqual(changed({ ...SEED, app: { port: 3100 } }), ["web", "app"]);
+        assert.deepStrictEqual(changed({ ...SEED, app: { port: 3100 } }), ["web-1", "app-1"]);
     });
 });
 
@@ -300,26 +300,26 @@ describe("backup: AWS resources under mocks", function () {
     });
 
     it("IAM: the database server may put/get/list its own prefix; other servers get nothing", async () => {
-        const app = model.servers.find((s) => s.name === "app")!;
-        const web = model.servers.find((s) => s.name === "web")!;
+        const app = model.servers.find((s) => s.name === "app-1")!;
+        const web = model.servers.find((s) => s.name === "web-1")!;
         assert.deepStrictEqual(backups.statementsFor(web), []);
         const st = await valueOf(pulumi.output(backups.statementsFor(app)));
         assert.deepStrictEqual(st[0].Action, ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"]);
-        assert.match(String(st[0].Resource), /\/app\/\*$/);
-        assert.deepStrictEqual(st[1].Condition, { StringLike: { "s3:prefix": ["app/*"] } });
-        assert.match(await valueOf(backups.targetOf(app)), /^s3:\/\/.+\/app$/);
+        assert.match(String(st[0].Resource), /\/app-1\/\*$/);
+        assert.deepStrictEqual(st[1].Condition, { StringLike: { "s3:prefix": ["app-1/*"] } });
+        assert.match(await valueOf(backups.targetOf(app)), /^s3:\/\/.+\/app-1$/);
         assert.throws(() => backups.restrictWriters([]), /twice/);
     });
 
     it("alarms (CloudWatch sink): full and binlog age per database server, EPOCH(m) - m, missing data breaches", async () => {
         assert.strictEqual(alarms.length, 2);
         const found = ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm");
-        const full = found.find((a) => a.inputs.name === "shop-prod-backup-full-age-app")!;
+        const full = found.find((a) => a.inputs.name === "shop-prod-backup-full-age-app-1")!;
         assert.strictEqual(full.inputs.threshold, 26 * 3600);
         assert.strictEqual(full.inputs.treatMissingData, "breaching");
         assert.strictEqual(full.inputs.metricQueries[1].expression, "EPOCH(last) - last");
-        assert.deepStrictEqual(full.inputs.metricQueries[0].metric.dimensions, { stack: "shop", environment: "prod", host: "app", kind: "full" });
-        const binlog = found.find((a) => a.inputs.name === "shop-prod-backup-binlog-age-app")!;
+        assert.deepStrictEqual(full.inputs.metricQueries[0].metric.dimensions, { stack: "shop", environment: "prod", host: "app-1", kind: "full" });
+        const binlog = found.find((a) => a.inputs.name === "shop-prod-backup-binlog-age-app-1")!;
         assert.strictEqual(binlog.inputs.threshold, 20 * 60);
         assert.deepStrictEqual(aws.createBackupAlarms("x", buildModel({ ...SEED, monitoring: { sink: "none" } }), [], {}), []);
     });

@@ -37,11 +37,11 @@ describe("component under mocks", function () {
 
         it("creates three servers with fixed addresses and the outputs", () => {
             const inst = ofType(r.resources, "aws:ec2/instance:Instance");
-            assert.deepStrictEqual(Object.fromEntries(inst.map((i) => [i.name, i.inputs.privateIp])), { "sws-dev-lb": "10.20.0.10", "sws-dev-web": "10.20.0.20", "sws-dev-app": "10.20.0.30" });
+            assert.deepStrictEqual(Object.fromEntries(inst.map((i) => [i.name, i.inputs.privateIp])), { "sws-dev-lb": "10.20.0.10", "sws-dev-web-1": "10.20.0.20", "sws-dev-app-1": "10.20.0.30" });
             assert.strictEqual(r.outputs.url, "https://www.foobar.com/");
             assert.strictEqual(r.outputs.ip, "203.0.113.10");
-            assert.deepStrictEqual(Object.keys(r.outputs.ids), ["lb", "web", "app"]);
-            assert.deepStrictEqual(r.outputs.ips, { lb: "10.20.0.10", web: "10.20.0.20", app: "10.20.0.30" });
+            assert.deepStrictEqual(Object.keys(r.outputs.ids), ["lb", "web-1", "app-1"]);
+            assert.deepStrictEqual(r.outputs.ips, { lb: "10.20.0.10", "web-1": "10.20.0.20", "app-1": "10.20.0.30" });
             assert.strictEqual(r.outputs.dns, "www.foobar.com. 300 IN A 203.0.113.10");
             assert.ok(r.outputs.cost > 20 && r.outputs.cost < 200, String(r.outputs.cost));
         });
@@ -66,16 +66,16 @@ describe("component under mocks", function () {
             for (const rule of [...ins, ...outs]) assert.ok(rule.inputs.description?.length > 10, rule.name);
             assert.deepStrictEqual(ins.map((x) => `${x.name} ${x.inputs.fromPort}`).sort(), [
                 "sws-dev-internet-to-lb-http-in 80", "sws-dev-internet-to-lb-https-in 443",
-                "sws-dev-lb-to-web-web-in 8080", "sws-dev-web-to-app-app-in 3000",
+                "sws-dev-lb-to-web-1-web-in 8080", "sws-dev-web-1-to-app-1-app-in 3000",
             ]);
             assert.ok(!ins.some((x) => x.inputs.fromPort === 22 || x.inputs.fromPort === 3306));
-            for (const sg of ["lb", "web", "app"]) assert.ok(outs.some((o) => o.name === `sws-dev-${sg}-to-internet-tcp-443-out`), sg);
+            for (const sg of ["lb", "web-1", "app-1"]) assert.ok(outs.some((o) => o.name === `sws-dev-${sg}-to-internet-tcp-443-out`), sg);
             assert.ok(!outs.some((o) => o.inputs.ipProtocol === "-1"), "no all-protocol egress");
         });
 
         it("web reaches app only from the web server's security group", () => {
-            const rule = ofType(r.resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").find((x) => x.name === "sws-dev-web-to-app-app-in")!;
-            const webSg = ofType(r.resources, "aws:ec2/securityGroup:SecurityGroup").find((x) => x.name === "sws-dev-web-sg")!;
+            const rule = ofType(r.resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").find((x) => x.name === "sws-dev-web-1-to-app-1-app-in")!;
+            const webSg = ofType(r.resources, "aws:ec2/securityGroup:SecurityGroup").find((x) => x.name === "sws-dev-web-1-sg")!;
             assert.match(webSg.id, /^sg-[0-9a-f]{17}$/, "the provider's id of a security group");
             assert.strictEqual(rule.inputs.referencedSecurityGroupId, webSg.id);
             assert.strictEqual(rule.inputs.cidrIpv4, undefined);
@@ -84,7 +84,7 @@ describe("component under mocks", function () {
         it("stores secrets as SecureString and never puts a secret value in user data or outputs", async () => {
             const params = ofType(r.resources, "aws:ssm/parameter:Parameter").filter((p) => p.inputs.type === "SecureString");
             assert.deepStrictEqual(params.map((p) => p.inputs.name).sort(), ["/sws-dev/dev/db-app-password", "/sws-dev/dev/db-exporter-password", "/sws-dev/dev/tls-pem"]);
-            const all = ["lb", "web", "app"].map((s) => userData(r.resources, s)).join("\n") + JSON.stringify(r.outputs);
+            const all = ["lb", "web-1", "app-1"].map((s) => userData(r.resources, s)).join("\n") + JSON.stringify(r.outputs);
             assert.ok(!all.includes(MOCK_SECRET_PREFIX), "a generated password leaked");
             assert.ok(!all.includes("MOCKPRIVATEKEYMATERIAL"), "key material leaked");
             const tlsPem = params.find((p) => p.inputs.name.endsWith("tls-pem"))!;
@@ -96,25 +96,25 @@ describe("component under mocks", function () {
             const doc = (s: string) => JSON.parse(policies.find((p) => p.name === `sws-dev-${s}-policy`)!.inputs.policy);
             const ssm = (s: string) => doc(s).Statement.filter((x: any) => x.Action.includes("ssm:GetParameter")).flatMap((x: any) => x.Resource).join(" ");
             assert.ok(ssm("lb").includes("tls-pem") && !ssm("lb").includes("db-app-password"));
-            assert.ok(ssm("app").includes("db-app-password") && !ssm("app").includes("tls-pem"));
-            assert.ok(!ssm("web").includes("password") && !ssm("web").includes("tls-pem"));
-            for (const s of ["lb", "web", "app"]) for (const st of doc(s).Statement) assert.ok(!(st.Action.includes("*") && st.Resource === "*"), s);
+            assert.ok(ssm("app-1").includes("db-app-password") && !ssm("app-1").includes("tls-pem"));
+            assert.ok(!ssm("web-1").includes("password") && !ssm("web-1").includes("tls-pem"));
+            for (const s of ["lb", "web-1", "app-1"]) for (const st of doc(s).Statement) assert.ok(!(st.Action.includes("*") && st.Resource === "*"), s);
         });
 
         it("keeps the database on its own encrypted volume attached to the app server", () => {
             const vols = ofType(r.resources, "aws:ebs/volume:Volume");
-            assert.deepStrictEqual(vols.map((v) => [v.name, v.inputs.encrypted, v.inputs.type]), [["sws-dev-app-data", true, "gp3"]]);
+            assert.deepStrictEqual(vols.map((v) => [v.name, v.inputs.encrypted, v.inputs.type]), [["sws-dev-app-1-data", true, "gp3"]]);
             const att = ofType(r.resources, "aws:ec2/volumeAttachment:VolumeAttachment")[0];
             assert.match(vols[0].id, /^vol-[0-9a-f]{17}$/, "the provider's id of a volume");
             assert.strictEqual(att.inputs.volumeId, vols[0].id);
-            assert.ok(userData(r.resources, "app").includes(`DATA_VOLUME_ID='${vols[0].id}'`), "the app server's user data names its data volume");
+            assert.ok(userData(r.resources, "app-1").includes(`DATA_VOLUME_ID='${vols[0].id}'`), "the app server's user data names its data volume");
         });
 
         it("stores toolkit files once in SSM and carries only their digest in user data", () => {
             const tk = ofType(r.resources, "aws:ssm/parameter:Parameter").filter((p) => p.inputs.name.includes("/toolkit/"));
             assert.ok(tk.some((p) => p.inputs.name === "/sws-dev/dev/toolkit/usr/local/sbin/sws-db-init"));
             assert.ok(tk.every((p) => p.inputs.type === "String"));
-            const app = userData(r.resources, "app");
+            const app = userData(r.resources, "app-1");
             assert.match(app, /\/sws-dev\/dev\/toolkit\/opt\/sws-app\/server\.js \/opt\/sws-app\/server\.js root 0644 \+/);
             assert.match(app, /#toolkit-sha256 [0-9a-f]{64}/);
             assert.ok(!app.includes("createPool"), "the app source is not in the user data");

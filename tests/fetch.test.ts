@@ -31,7 +31,7 @@ describe("sws-fetch (run for real)", () => {
         fs.mkdirSync(path.join(dir, "py"));
         fs.writeFileSync(path.join(dir, "py", "boto3.py"), FAKE_BOTO3);
         const model = buildModel({ domain: "www.foobar.com", os: "debian-12" });
-        const app = model.servers.find((s) => s.name === "app")!;
+        const app = model.servers.find((s) => s.name === "app-1")!;
         // The app server's real list, with every path moved under the temporary directory.
         fetched = fetchedFiles(model, app, renderServerPart(model, app, { region: "eu-west-1" }))
             .map((f) => ({ ...f, path: path.join(dir, "root", f.path) }));

@@ -104,14 +104,14 @@ describe("model: validation", () => {
     });
     it("accepts SSH from anywhere only with the explicit override", () => {
         const m = buildModel({ ...ok, adminCidrs: ["0.0.0.0/0"], allowSshFromAnywhere: true });
-        assert.deepStrictEqual(m.flows.filter((f) => f.port === 22).map((f) => f.id), ["admin-1-to-lb-ssh", "admin-1-to-web-ssh", "admin-1-to-app-ssh"]);
+        assert.deepStrictEqual(m.flows.filter((f) => f.port === 22).map((f) => f.id), ["admin-1-to-lb-ssh", "admin-1-to-web-1-ssh", "admin-1-to-app-1-ssh"]);
     });
 });
 
 describe("model: defaults", () => {
     const m = buildModel(ok);
     it("applies the seed's split layout: lb | web | app + database", () => {
-        assert.deepStrictEqual(m.servers.map((s) => [s.name, s.roles]), [["lb", ["balancer"]], ["web", ["web"]], ["app", ["app", "database"]]]);
+        assert.deepStrictEqual(m.servers.map((s) => [s.name, s.roles]), [["lb", ["balancer"]], ["web-1", ["web"]], ["app-1", ["app", "database"]]]);
     });
     it("gives fixed private addresses inside their subnets", () => {
         assert.deepStrictEqual(m.servers.map((s) => s.privateIp), ["10.20.0.10", "10.20.0.20", "10.20.0.30"]);
@@ -139,21 +139,21 @@ describe("model: flows", () => {
         const between = m.flows.filter((f) => !(f.to.kind === "cidr")).map((f) => `${f.id} ${f.protocol}/${f.port}`);
         assert.deepStrictEqual(between, [
             "internet-to-lb-http tcp/80", "internet-to-lb-https tcp/443",
-            "lb-to-web-web tcp/8080", "web-to-app-app tcp/3000",
+            "lb-to-web-1-web tcp/8080", "web-1-to-app-1-app tcp/3000",
         ]);
         assert.ok(!m.flows.some((f) => f.port === 22));
         assert.ok(!m.flows.some((f) => f.port === Ports.mysql), "MySQL is local to the app server in the seed layout");
     });
     it("lets every server out only on the ports it needs", () => {
         const m = buildModel(ok);
-        const out = m.flows.filter((f) => f.from.kind === "server" && f.from.name === "web" && f.to.kind === "cidr").map((f) => `${f.protocol}/${f.port}${f.hostOnly ? " host-only" : ""}`);
+        const out = m.flows.filter((f) => f.from.kind === "server" && f.from.name === "web-1" && f.to.kind === "cidr").map((f) => `${f.protocol}/${f.port}${f.hostOnly ? " host-only" : ""}`);
         assert.deepStrictEqual(out, ["tcp/443", "tcp/80", "udp/53 host-only", "tcp/53 host-only", "udp/123 host-only"]);
     });
     it("adds egress for a sink or ACME server on a non-standard port", () => {
         const m = buildModel({ ...ok, tls: { mode: "lets-encrypt", email: "a@b.co", acmeDirectory: "https://acme.lab:14000/dir" }, monitoring: { sink: "prometheus-remote-write", remoteWriteUrl: "http://sink.lab:9090/api/v1/write" } });
         assert.ok(m.flows.some((f) => f.id === "lb-to-internet-tcp-14000"));
         assert.ok(!m.flows.some((f) => f.id === "web-to-internet-tcp-14000"), "only the balancer talks ACME");
-        assert.deepStrictEqual(m.flows.filter((f) => f.port === 9090).map((f) => f.id), ["lb-to-internet-tcp-9090", "web-to-internet-tcp-9090", "app-to-internet-tcp-9090"]);
+        assert.deepStrictEqual(m.flows.filter((f) => f.port === 9090).map((f) => f.id), ["lb-to-internet-tcp-9090", "web-1-to-internet-tcp-9090", "app-1-to-internet-tcp-9090"]);
     });
     it("spreads the balancer over every web server", () => {
         const m = buildModel({ ...ok, webServers: 3 });

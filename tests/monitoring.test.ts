@@ -236,7 +236,7 @@ describe("monitoring: collector configuration", () => {
 });
 
 describe("monitoring: each server carries a collector with exactly its role's sources", () => {
-    const EXPECTED: { [server: string]: string[] } = { lb: ["node", "haproxy"], web: ["node", "nginx"], app: ["node", "mysqld"] };
+    const EXPECTED: { [server: string]: string[] } = { lb: ["node", "haproxy"], "web-1": ["node", "nginx"], "app-1": ["node", "mysqld"] };
 
     it("split layout: lb → node + haproxy, web → node + nginx, app → node + mysqld", () => {
         for (const sink of Object.values(SINKS)) {
@@ -334,8 +334,8 @@ describe("monitoring: AWS resources (Pulumi mocks)", function () {
         assert.deepStrictEqual(dash.map((d) => d.name), ["cw-dashboard"]);
         const alarms = ofType(created, "aws:cloudwatch/metricAlarm:MetricAlarm");
         const names = alarms.map((a) => a.name).sort();
-        for (const what of ["qps-zero", "qps-spike", "backend-down", "5xx-ratio", "disk-lb", "disk-web", "disk-app", "disk-app-data", "cert-expiry",
-            "status-lb", "status-web", "status-app", "backup-full-age-app", "backup-binlog-age-app"]) {
+        for (const what of ["qps-zero", "qps-spike", "backend-down", "5xx-ratio", "disk-lb", "disk-web-1", "disk-app-1", "disk-app-1-data", "cert-expiry",
+            "status-lb", "status-web-1", "status-app-1", "backup-full-age-app-1", "backup-binlog-age-app-1"]) {
             assert.ok(names.includes(`cw-alarm-${what}`), `alarm ${what} in ${names.join(", ")}`);
         }
         assert.strictEqual(alarms.length, 14);

@@ -54,12 +54,12 @@ describe("payloads: each server holds only its own roles", () => {
         assert.ok(!paths("lb").some((p) => /nginx|mysql|sws-app/.test(p)));
     });
     it("web: Nginx only", () => {
-        assert.ok(doc("web").packages.includes("nginx"));
-        for (const p of ["haproxy", "mysql-server", "nodejs", "certbot"]) assert.ok(!doc("web").packages.includes(p), p);
+        assert.ok(doc("web-1").packages.includes("nginx"));
+        for (const p of ["haproxy", "mysql-server", "nodejs", "certbot"]) assert.ok(!doc("web-1").packages.includes(p), p);
     });
     it("app: application and MySQL, no HAProxy or Nginx", () => {
-        for (const p of ["mysql-server", "nodejs", "node-mysql"]) assert.ok(doc("app").packages.includes(p), p);
-        for (const p of ["haproxy", "nginx"]) assert.ok(!doc("app").packages.includes(p), p);
+        for (const p of ["mysql-server", "nodejs", "node-mysql"]) assert.ok(doc("app-1").packages.includes(p), p);
+        for (const p of ["haproxy", "nginx"]) assert.ok(!doc("app-1").packages.includes(p), p);
     });
     it("every server has its host firewall, node exporter and a collector", () => {
         for (const s of stack.servers) {
@@ -75,7 +75,7 @@ describe("payloads: each server holds only its own roles", () => {
         const lb = stack.servers.find((s) => s.name === "lb")!.nftables;
         assert.match(lb, /tcp dport 80 accept comment "internet-to-lb-http"/);
         assert.match(lb, /tcp dport 443 accept comment "internet-to-lb-https"/);
-        const web = stack.servers.find((s) => s.name === "web")!.nftables;
+        const web = stack.servers.find((s) => s.name === "web-1")!.nftables;
         const input = web.slice(web.indexOf("chain input"), web.indexOf("chain forward"));
         assert.deepStrictEqual(input.match(/dport \d+/g), ["dport 8080"]);
         assert.match(input, /ip saddr 10\.20\.0\.10 tcp dport 8080/);
@@ -83,7 +83,7 @@ describe("payloads: each server holds only its own roles", () => {
     it("a server's payload never names another server's secrets", () => {
         const lb = doc("lb").write_files.find((f: any) => f.path === "/etc/sws/fetch.list").content;
         assert.ok(!lb.includes("db-app-password"));
-        const app = doc("app").write_files.find((f: any) => f.path === "/etc/sws/fetch.list").content;
+        const app = doc("app-1").write_files.find((f: any) => f.path === "/etc/sws/fetch.list").content;
         assert.ok(app.includes("/sws/dev/db-app-password") && !app.includes("tls"));
     });
 });

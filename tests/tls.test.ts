@@ -126,7 +126,7 @@ describe("TLS: resources per mode under mocks", function () {
         assert.ok(ofType(r.resources, "aws:route53/record:Record").some((x) => x.inputs.type === "CNAME"));
         const policy = (s: string) => ofType(r.resources, "aws:iam/rolePolicy:RolePolicy").find((p) => p.name === `sws-dev-${s}-policy`)!.inputs.policy;
         assert.match(policy("lb"), /acm:ExportCertificate/);
-        assert.doesNotMatch(policy("web") + policy("app"), /acm:/);
+        assert.doesNotMatch(policy("web-1") + policy("app-1"), /acm:/);
         assert.ok(ofType(r.resources, "aws:ssm/parameter:Parameter").some((p) => p.inputs.name.endsWith("/acm-passphrase")));
         assert.match(cert.state.arn, /^arn:aws:acm:us-east-1:123456789012:certificate\/[0-9a-f-]{36}$/, "the provider's ARN of a certificate");
         assert.ok(r.userData.includes(`ACM_CERTIFICATE_ARN='${cert.state.arn}'`), "the balancer's user data names the validated certificate");

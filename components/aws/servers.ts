@@ -27,7 +27,12 @@ export function createDataVolume(
     return new aws.ebs.Volume(`${name}-${server.name}-data`, {
         availabilityZone, size: model.database.volumeGiB, type: "gp3", encrypted: true,
         tags: { ...tags, Name: `${name}-${server.name}-data`, "sws:data": "database", role: "database", ...snapshotTargetTags(name, model.environment) },
-    }, { ...opts, protect: model.terminationProtection });
+    }, {
+        ...opts, protect: model.terminationProtection,
+        // The data outlives the stack's use of it: a change that drops this volume from the stack
+        // (hardening.databaseReplica off, a destroy) leaves it in the account instead of deleting it.
+        retainOnDelete: true,
+    });
 }
 
 export interface InstanceInputs {
@@ -59,7 +64,7 @@ export function createInstance(name: string, model: Model, i: InstanceInputs, ta
         monitoring: true,
         disableApiTermination: model.terminationProtection,
         creditSpecification: s.instanceType.startsWith("t") ? { cpuCredits: "standard" } : undefined,
-        tags: { ...tags, Name: `${name}-${s.name}`, role: s.roles.join("+") },
+        tags: { ...tags, Name: `${name}-${s.name}`, role: s.roles.join("+"), os: model.os },
         volumeTags: { ...tags, Name: `${name}-${s.name}-root` },
     }, {
         ...opts,
@@ -67,5 +72,8 @@ export function createInstance(name: string, model: Model, i: InstanceInputs, ta
         // The fixed private address can belong to one instance at a time.
         deleteBeforeReplace: true,
         ignoreChanges: ["ami"], // a newer AMI is taken on the next replacement, not by itself
+        // ...but another operating system is another image: with `ami` ignored, the os tag is what
+        // replaces the server (without it an `os` change would leave servers on the old system).
+        replaceOnChanges: ["tags.os"],
     });
 }

@@ -72,9 +72,14 @@ export function placeServers(
     const inner: "public" | "private" = publicOnly ? "public" : "private";
     if (layout === Layout.Split) {
         add("lb", [Role.Balancer], types.balancer, "public", 10);
-        for (let i = 1; i <= webServers; i++) add(webServers === 1 ? "web" : `web-${i}`, [Role.Web], types.web, inner, 19 + i);
+        // Numbered from the first server on: the i-th web or app server has one name and one address
+        // whatever the count, so scaling out and back never renames (replaces) an existing server, and
+        // the database server is "app-1" for the life of the stack. (Numbering from two on would keep
+        // a lone "web" — but rename the first of every stack that already runs two; stacks deployed
+        // with a lone "web"/"app" keep their resources through aliases, components/aws/naming.ts.)
+        for (let i = 1; i <= webServers; i++) add(`web-${i}`, [Role.Web], types.web, inner, 19 + i);
         // The seed's server 3 runs the application and the database; further app servers only the app.
-        for (let i = 1; i <= appServers; i++) add(appServers === 1 ? "app" : `app-${i}`, i === 1 ? [Role.App, Role.Database] : [Role.App], types.app, inner, 29 + i);
+        for (let i = 1; i <= appServers; i++) add(`app-${i}`, i === 1 ? [Role.App, Role.Database] : [Role.App], types.app, inner, 29 + i);
         if (hardening.databaseReplica) add("db-replica", [Role.Replica], types.app, inner, 40);
     } else {
         const all = [Role.Balancer, Role.Web, Role.App, Role.Database];

@@ -17,7 +17,7 @@ function renderedFile(server: string, file: string): string {
 
 describe("lab bench: derived configurations", () => {
     it("naive Nginx: HTTP/1.0 to the app, no upstream keep-alive, nothing else changed", () => {
-        const normal = renderedFile("web", "/etc/nginx/nginx.conf");
+        const normal = renderedFile("web-1", "/etc/nginx/nginx.conf");
         const naive = naiveNginxConf(normal);
         assert.match(normal, /^\s*keepalive \d+;/m);
         assert.doesNotMatch(naive, /^\s*keepalive \d+;/m);

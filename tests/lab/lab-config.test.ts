@@ -24,7 +24,7 @@ describe("lab: stack configuration and payload reading", () => {
     assert.strictEqual(rendered.model.tls.mode, "lets-encrypt");
     assert.ok(rendered.model.tls.acmeDirectoryUrl.startsWith(`https://${cfg.lab.acme.ip}:${cfg.lab.acme.port}/`));
     assert.ok(rendered.model.monitoring.remoteWriteUrl!.startsWith(`http://${cfg.lab.sink.ip}:${cfg.lab.sink.port}/`));
-    assert.deepStrictEqual(rendered.servers.map((s) => s.name).sort(), ["app", "lb", "web"]);
+    assert.deepStrictEqual(rendered.servers.map((s) => s.name).sort(), ["app-1", "lb", "web-1"]);
   });
 
   it("every payload is a #cloud-config with packages, write_files and runcmd; one step fetches from SSM", () => {
@@ -39,7 +39,7 @@ describe("lab: stack configuration and payload reading", () => {
 
   it("derives the expected firewall matrix from the flows (both host firewalls)", () => {
     const flows = rendered.model.flows;
-    const [internet, lb, web, app] = ["internet", "lb", "web", "app"].map(host);
+    const [internet, lb, web, app] = ["internet", "lb", "web-1", "app-1"].map(host);
     const sink = host("sink");
     const acme = host("acme");
     assert.ok(allowed(flows, internet, lb, 443).ok);

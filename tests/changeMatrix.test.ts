@@ -1,0 +1,156 @@
+// The change matrix: for every row of the README's replacement table (tests/helpers/changeRows.ts)
+// two runs of the component under the mocks, diffed the way the engine would (created, deleted,
+// replaced, updated in place; tests/helpers/changeMatrix.ts). Asserts what no change may ever do,
+// and that the README's table is the one these runs produce (`npm run docs:changes` writes it).
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { ROWS, RowResult, STACK, computeRow, readmeTable, setUp, summary, tableOf } from "./helpers/changeRows";
+import { Change, REPLACE_ON_CHANGE, RunResource, addressConflicts, changedInputs, diffRuns } from "./helpers/changeMatrix";
+
+const r = (key: string, inputs: any, extra: Partial<RunResource> = {}): RunResource => {
+    const [type, name] = key.split("::");
+    return { key, type, name, id: `${name}-id`, inputs, state: {}, aliases: [], deleteBeforeReplace: false, replaceOnChanges: [], ignoreChanges: [], retainOnDelete: false, protect: false, ...extra };
+};
+const SG = "aws:ec2/securityGroup:SecurityGroup";
+const EC2 = "aws:ec2/instance:Instance";
+const VOL = "aws:ebs/volume:Volume";
+
+describe("change matrix: the diff itself", () => {
+    it("tells replace-on-change inputs from in-place ones, per the provider table", () => {
+        const c = diffRuns(
+            [r(`${EC2}::a`, { instanceType: "t3.small", privateIp: "10.0.0.1" }), r(`${EC2}::b`, { instanceType: "t3.small", privateIp: "10.0.0.2" })],
+            [r(`${EC2}::a`, { instanceType: "t3.large", privateIp: "10.0.0.1" }), r(`${EC2}::b`, { instanceType: "t3.small", privateIp: "10.0.0.3" })],
+        );
+        assert.deepStrictEqual(c.updated, [{ key: `${EC2}::a`, inputs: ["instanceType"] }]);
+        assert.deepStrictEqual(c.replaced.map((x) => [x.key, x.because]), [[`${EC2}::b`, ["privateIp"]]]);
+    });
+
+    it("replaces on user data only with userDataReplaceOnChange, and never for ignored inputs", () => {
+        const a = (ud: string, extra: any = {}) => r(`${EC2}::a`, { userDataBase64: ud, ami: "ami-1", ...extra }, { ignoreChanges: ["ami"] });
+        assert.deepStrictEqual(diffRuns([a("x")], [a("y")]).updated.map((x) => x.inputs), [["userDataBase64"]]);
+        assert.deepStrictEqual(diffRuns([a("x", { userDataReplaceOnChange: true })], [a("y", { userDataReplaceOnChange: true })]).replaced.map((x) => x.because), [["userDataBase64"]]);
+        assert.deepStrictEqual(diffRuns([a("x")], [a("x", { ami: "ami-2" })]), { created: [], deleted: [], released: [], replaced: [], updated: [], renamed: [] });
+    });
+
+    it("propagates a replacement to every input that carried the old resource's id", () => {
+        const before = [r(`${SG}::sg`, { description: "one", vpcId: "vpc-1" }), r(`${EC2}::i`, { vpcSecurityGroupIds: ["sg-id"] })];
+        before[0].id = "sg-id";
+        const after = [r(`${SG}::sg`, { description: "two", vpcId: "vpc-1" }), r(`${EC2}::i`, { vpcSecurityGroupIds: ["sg-id"] })];
+        after[0].id = "sg-id";
+        const c = diffRuns(before, after);
+        assert.deepStrictEqual(c.replaced.map((x) => x.key), [`${SG}::sg`]);
+        assert.deepStrictEqual(c.updated, [{ key: `${EC2}::i`, inputs: ["vpcSecurityGroupIds"] }], "the instance takes the new group in place");
+    });
+
+    it("follows aliases (kept, renamed), honours replaceOnChanges, and releases retainOnDelete resources", () => {
+        const c = diffRuns(
+            [r(`${VOL}::old`, { size: 20 }, { retainOnDelete: true }), r(`${VOL}::gone`, { size: 20 }, { retainOnDelete: true }), r(`${EC2}::x`, { tags: { os: "a" } })],
+            [r(`${VOL}::new`, { size: 20 }, { aliases: [`${VOL}::old`] }), r(`${EC2}::x`, { tags: { os: "b" } }, { replaceOnChanges: ["tags.os"] })],
+        );
+        assert.deepStrictEqual(c.renamed, [{ from: `${VOL}::old`, to: `${VOL}::new` }]);
+        assert.deepStrictEqual([c.created, c.deleted, c.released], [[], [], [`${VOL}::gone`]]);
+        assert.deepStrictEqual(c.replaced.map((x) => [x.key, x.because]), [[`${EC2}::x`, ["tags.os"]]]);
+    });
+
+    it("sees two instances claiming one fixed address", () => {
+        const before = [r(`${EC2}::web`, { privateIp: "10.0.0.20" })];
+        const after = [r(`${EC2}::web-1`, { privateIp: "10.0.0.20" })];
+        assert.match(addressConflicts(before, after, diffRuns(before, after)).join(), /web-1 is created with 10\.0\.0\.20 while .*::web still holds it/);
+        const createFirst = [r(`${EC2}::web`, { privateIp: "10.0.0.20", subnetId: "b" })];
+        assert.match(addressConflicts(before.map((x) => ({ ...x, inputs: { ...x.inputs, subnetId: "a" } })), createFirst, diffRuns(before.map((x) => ({ ...x, inputs: { ...x.inputs, subnetId: "a" } })), createFirst)).join(), /create-before-delete/);
+    });
+
+    it("knows every changed path, nested ones included", () => {
+        assert.deepStrictEqual(changedInputs({ a: 1, t: { x: "1", y: "2" } }, { a: 1, t: { x: "1", y: "3" }, n: true }), ["n", "t.y"]);
+    });
+});
+
+describe("change matrix: every row of the README's table", function () {
+    this.timeout(600000);
+    const results: RowResult[] = [];
+    before(async () => {
+        setUp();
+        for (const row of ROWS) results.push(await computeRow(row));
+    });
+
+    it("knows the replace-on-change inputs of every resource type the component registers", () => {
+        const types = new Set(results.flatMap((x) => [...x.before, ...x.after].map((res) => res.type)));
+        const missing = [...types].filter((t) => !REPLACE_ON_CHANGE[t]);
+        assert.deepStrictEqual(missing, [], "add them to REPLACE_ON_CHANGE with the provider's schema as source");
+    });
+
+    it("never deletes or replaces a database data volume", () => {
+        for (const x of results) {
+            const data = new Set([...x.before, ...x.after].filter((res) => res.type === VOL && res.inputs.tags?.["sws:data"]).map((res) => res.key));
+            const hit = [...x.change.deleted, ...x.change.replaced.map((c) => c.key)].filter((k) => data.has(k));
+            assert.deepStrictEqual(hit, [], x.row.change);
+            for (const k of data) {
+                const res = [...x.after, ...x.before].find((y) => y.key === k)!;
+                assert.ok(res.retainOnDelete, `${k}: a data volume is retained when it leaves the stack`);
+            }
+        }
+    });
+
+    it("never lets two instances claim one fixed address at the same time", () => {
+        for (const x of results) assert.deepStrictEqual(x.conflicts, [], x.row.change);
+        for (const x of results) for (const c of x.change.replaced.filter((y) => y.key.startsWith(`${EC2}::`))) {
+            assert.ok(c.deleteFirst, `${x.row.change}: ${c.key} is replaced delete-before-replace (its address is fixed)`);
+        }
+    });
+
+    it("scaling out and back never renames, re-addresses or deletes an existing server, nor deletes or replaces its group, role, profile or volume", () => {
+        for (const x of results.filter((y) => /^scale /.test(y.row.group))) {
+            const servers = (rs: RunResource[]) => new Map(rs.filter((res) => res.type === EC2).map((res) => [res.name, res.inputs.privateIp]));
+            const a = servers(x.before), b = servers(x.after);
+            const both = [...a.keys()].filter((n) => b.has(n));
+            assert.ok(both.length >= 3, `${x.row.change}: the balancer and the first web and app server are in both runs`);
+            for (const n of both) assert.strictEqual(b.get(n), a.get(n), `${x.row.change}: ${n} keeps its address`);
+            assert.deepStrictEqual(x.change.renamed, [], x.row.change);
+            const own = (key: string) => both.some((n) => {
+                const [type, name] = key.split("::");
+                // (A replaced instance takes its volume attachment with it: detached, attached again.)
+                return [SG, "aws:iam/role:Role", "aws:iam/instanceProfile:InstanceProfile", VOL].includes(type)
+                    && (name.startsWith(`${n}-`));
+            });
+            const touched = [...x.change.deleted, ...x.change.replaced.map((c) => c.key)].filter(own);
+            assert.deepStrictEqual(touched, [], x.row.change);
+            assert.deepStrictEqual(x.change.deleted.filter((k) => k.startsWith(`${EC2}::`) && both.includes(k.split("::")[1])), [], x.row.change);
+        }
+    });
+
+    it("keeps the database server and its data volume under their names", () => {
+        const names = [`${EC2}::${STACK}-app-1`, `${VOL}::${STACK}-app-1-data`];
+        for (const x of results) {
+            for (const k of names) {
+                assert.ok(x.before.some((res) => res.key === k) && x.after.some((res) => res.key === k), `${x.row.change}: ${k} in both runs`);
+                assert.ok(!x.change.deleted.includes(k) && !x.change.renamed.some((m) => m.from === k || m.to === k), `${x.row.change}: ${k}`);
+            }
+            assert.deepStrictEqual(x.after.find((res) => res.key === names[0])!.inputs.tags.role, "app+database", x.row.change);
+        }
+    });
+
+    it("changes an instance type in place and ignores a newer AMI", () => {
+        for (const x of results.filter((y) => y.row.group === "instance type" || y.row.group === "ami")) {
+            assert.deepStrictEqual(summary(x).replaced, [], x.row.change);
+            if (x.row.group === "instance type") {
+                const inPlace = x.change.updated.filter((u) => u.key.startsWith(`${EC2}::`));
+                assert.deepStrictEqual(inPlace.map((u) => u.inputs), [["instanceType"]], x.row.change);
+            }
+        }
+    });
+
+    it("replaces every server when the operating system changes (another image, although `ami` is ignored)", () => {
+        const x = results.find((y) => y.row.group === "os")!;
+        assert.deepStrictEqual(summary(x).replaced.sort(), ["app-1", "lb", "web-1"]);
+    });
+
+    it("README: the replacement table is the one these runs produce (npm run docs:changes)", () => {
+        const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        const shown = readmeTable(readme);
+        assert.ok(shown !== undefined, "README.md has no change-matrix block; run `npm run docs:changes`");
+        assert.strictEqual(shown, tableOf(results), "README.md's replacement table is stale; run `npm run docs:changes`");
+    });
+});
+
+export type { Change };
