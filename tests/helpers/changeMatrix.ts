@@ -47,6 +47,10 @@ export const REPLACE_ON_CHANGE: { [type: string]: { inputs: string[]; source: st
         inputs: ["name", "namePrefix", "description", "vpcId"],
         source: "internal/service/ec2/vpc_security_group.go: ForceNew on name, name_prefix, description, vpc_id",
     },
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": {
+        inputs: ["vpcId"],
+        source: "internal/service/ec2/vpc_default_security_group.go: ForceNew on vpc_id (rules: in place; deleting only forgets the group)",
+    },
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": {
         inputs: ["securityGroupId"],
         source: "internal/service/ec2/vpc_security_group_ingress_rule.go: RequiresReplace on security_group_id only (ports, protocol, peer, description: ModifySecurityGroupRules)",
@@ -132,6 +136,13 @@ export const REPLACE_ON_CHANGE: { [type: string]: { inputs: string[]; source: st
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": { inputs: ["bucket", "expectedBucketOwner"], source: "internal/service/s3/bucket_lifecycle_configuration.go: RequiresReplace on bucket, expected_bucket_owner" },
     "aws:s3/bucketPolicy:BucketPolicy": { inputs: ["bucket"], source: "internal/service/s3/bucket_policy.go: ForceNew on bucket" },
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": { inputs: ["bucket"], source: "internal/service/s3/bucket_public_access_block.go: ForceNew on bucket" },
+    "aws:s3/bucketLogging:BucketLogging": { inputs: ["bucket", "expectedBucketOwner"], source: "internal/service/s3/bucket_logging.go: ForceNew on bucket, expected_bucket_owner" },
+    "aws:ec2/flowLog:FlowLog": { inputs: ["*"], source: "internal/service/ec2/vpc_flow_log.go: every argument ForceNew (tags aside: the resource has no other update)" },
+    "aws:kms/key:Key": {
+        inputs: ["customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"],
+        source: "internal/service/kms/key.go: ForceNew on customer_master_key_spec, key_usage, multi_region, custom_key_store_id, xks_key_id (policy, rotation, description: in place)",
+    },
+    "aws:kms/alias:Alias": { inputs: ["name", "namePrefix"], source: "internal/service/kms/alias.go: ForceNew on name, name_prefix (target_key_id: UpdateAlias in place)" },
     "aws:dlm/lifecyclePolicy:LifecyclePolicy": { inputs: [], source: "internal/service/dlm/lifecycle_policy.go: no ForceNew argument (UpdateLifecyclePolicy)" },
     "random:index/randomPassword:RandomPassword": {
         inputs: ["length", "special", "upper", "lower", "numeric", "number", "minLower", "minUpper", "minNumeric", "minSpecial", "overrideSpecial", "keepers"],
@@ -145,6 +156,7 @@ export const REPLACE_ON_CHANGE: { [type: string]: { inputs: string[]; source: st
 };
 /** tls certificates: early renewal is the one argument that updates in place. */
 const TLS_IN_PLACE = new Set(["earlyRenewalHours"]);
+const AWS_IN_PLACE = new Set(["tags", "tagsAll"]);
 
 export interface RunResource {
     /** `${type}::${name}`: the URN's identifying part (every child has the component as parent). */
@@ -237,7 +249,8 @@ function replacingInputs(r: RunResource, changed: string[]): string[] {
     if (!table) throw new Error(`${r.type}: not in REPLACE_ON_CHANGE — add its replace-on-change inputs from the provider's schema`);
     let rules = [...table.inputs, ...r.replaceOnChanges];
     if (r.type === "aws:ec2/instance:Instance" && r.inputs.userDataReplaceOnChange) rules.push("userDataBase64", "userData");
-    if (r.type.startsWith("tls:") && rules.includes("*")) return changed.filter((c) => !TLS_IN_PLACE.has(c.split(".")[0]));
+    // "*": every argument (tls: but early renewal; AWS: but tags, which every resource updates in place).
+    if (rules.includes("*")) return changed.filter((c) => !(r.type.startsWith("tls:") ? TLS_IN_PLACE : AWS_IN_PLACE).has(c.split(".")[0]));
     rules = rules.filter((x) => x !== "*");
     return changed.filter((c) => rules.some((rule) => covers(rule, c)));
 }
