@@ -195,7 +195,17 @@ export function renderCollectorConfig(ctx: RenderContext): string {
             endpoint: collectorLiteral(m.remoteWriteUrl!),
             // Labels come from the scrape targets (host, roles, environment, stack, job, instance).
             resource_to_telemetry_conversion: { enabled: false },
-            remote_write_queue: { enabled: true, queue_size: 2000, num_consumers: 2 },
+            // No target_info series: it is built from the resource (job, instance, port, scheme),
+            // which is the same on every server (each scrapes 127.0.0.1:9100 as job "node"), so
+            // the servers wrote one series with interleaved timestamps and Prometheus rejected
+            // whole requests as "out of order sample" (found by the lab). It carried nothing else.
+            target_info: { enabled: false },
+            // One sender keeps each series' samples in order (the exporter warns that more may reorder).
+            remote_write_queue: { enabled: true, queue_size: 2000, num_consumers: 1 },
+            // This exporter retries inside one export call, which `timeout` bounds (it is also
+            // the HTTP client's timeout): at the default 5 s any sink outage longer than 5 s
+            // dropped the data (found by the lab's sink-outage drill).
+            timeout: "300s",
             retry_on_failure: { enabled: true, max_elapsed_time: "300s" },
             ...(m.remoteWriteSigV4 ? { auth: { authenticator: "sigv4auth" } } : {}),
         };
