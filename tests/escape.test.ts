@@ -66,7 +66,7 @@ describe("escaping: env files (bash and systemd)", () => {
 
     it("every env file the stack renders, with hostile values in every field that reaches one, sources in bash with nothing run and every value exact", () => {
         const args: SecuredWebStackArgs = {
-            domain: "www.foobar.com", environment: "dev", appServers: 2,
+            domain: "www.foobar.com", environment: "dev", appServers: 2, hardening: { endToEndTls: true },
             tls: { mode: "lets-encrypt", email: "`touch${IFS}" + CANARY + "`$(id)'@foobar.com", acmeDirectory: `https://acme.example.com/dir?a=$(touch\${IFS}${CANARY})&b='x'` },
             app: {
                 artifactUrl: `https://artifacts.example.com/app$(touch\${IFS}${CANARY})'.tgz`, artifactSha256: "a".repeat(64),
@@ -84,7 +84,7 @@ describe("escaping: env files (bash and systemd)", () => {
         let files = 0;
         const seen = new Set<string>();
         for (const server of model.servers) {
-            const part = renderServerPart(model, server, { region: "us-east-1", backupTarget: "s3://b/app" });
+            const part = renderServerPart(model, server, { region: "us-east-1", backupTarget: "s3://b/app", internalCaPem: "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n" });
             for (const pf of part.files.filter((x) => /^\/etc\/(sws\/.*\.env|default\/[^/]+)$/.test(x.path))) {
                 const local = path.join(TMP, `${server.name}${pf.path.replace(/\//g, "_")}`);
                 fs.writeFileSync(local, pf.content);

@@ -61,9 +61,16 @@ describe("TLS: imported certificates are checked at preview", () => {
 });
 
 describe("TLS: HAProxy configuration per mode", () => {
+    // The model checks an imported pair given as plain strings: a real one.
+    let pair: { cert: string; key: string };
+    before(() => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sws-tls-"));
+        pair = makeCert(dir, "cfg", { cn: "www.foobar.com", san: "DNS:www.foobar.com", days: 90 });
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
     for (const [mode, tls] of Object.entries(MODES)) {
         it(mode, () => {
-            const model = buildModel({ domain: "www.foobar.com", tls: { ...tls, ...(mode === "imported" ? { certificatePem: "c", privateKeyPem: "k" } : {}) }, dns: { hostedZoneId: ZONE } });
+            const model = buildModel({ domain: "www.foobar.com", tls: { ...tls, ...(mode === "imported" ? { certificatePem: pair.cert, privateKeyPem: pair.key } : {}) }, dns: { hostedZoneId: ZONE } });
             const cfg = renderHaproxyCfg({ model, server: model.servers[0], deploy: { region: "us-east-1" } });
             matchSnapshot(`haproxy/${mode}.cfg`, cfg);
             assert.match(cfg, /ssl-min-ver TLSv1\.2/);
@@ -138,12 +145,22 @@ describe("TLS: resources per mode under mocks", function () {
         assert.ok(!r.types.some((t) => t.startsWith("tls:")));
         noKeyMaterial(r, imported.key.split("\n")[1]);
     });
-    it("imported: a key that does not match fails the preview, naming the field", async () => {
+    it("imported: a key that does not match (plain strings) fails in the model, naming the field, before any resource is registered", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sws-tls-"));
         const other = makeCert(dir, "x", { cn: "www.foobar.com", san: "DNS:www.foobar.com", days: 90 });
         fs.rmSync(dir, { recursive: true, force: true });
         resources.length = 0;
-        const s = new SecuredWebStack("bad", { domain: "www.foobar.com", tls: { mode: "imported", certificatePem: imported.cert, privateKeyPem: other.key } });
+        assert.throws(() => new SecuredWebStack("bad", { domain: "www.foobar.com", tls: { mode: "imported", certificatePem: imported.cert, privateKeyPem: other.key } }),
+            /tls\.privateKeyPem: does not match/);
+        assert.strictEqual(resources.length, 0, "nothing registered");
+    });
+    it("imported: a key that does not match (secret Outputs) fails when the values resolve, naming the field", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sws-tls-"));
+        const other = makeCert(dir, "x", { cn: "www.foobar.com", san: "DNS:www.foobar.com", days: 90 });
+        fs.rmSync(dir, { recursive: true, force: true });
+        resources.length = 0;
+        const pulumi = require("@pulumi/pulumi");
+        const s = new SecuredWebStack("bad", { domain: "www.foobar.com", tls: { mode: "imported", certificatePem: pulumi.secret(imported.cert), privateKeyPem: pulumi.secret(other.key) } });
         const err = await new Promise<string>((resolve) => {
             process.once("unhandledRejection", (e: any) => resolve(String(e?.message ?? e)));
             s.secretParameters.apply(() => undefined);

@@ -1,13 +1,12 @@
 // Certificates per tls.mode. self-signed: a small CA + server certificate made by @pulumi/tls;
 // imported: the user's chain + key, checked at preview; acm: an exportable ACM certificate
 // validated in Route53; lets-encrypt: nothing here (certbot on the balancer does it).
-import * as crypto from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import type { Model } from "../model";
 import { TlsMode } from "../types";
-import { SecuredWebStackArgsError } from "../model";
+import { checkImported } from "../model/certificate";
 import { internalNames } from "../payloads/part";
 
 export interface TlsMaterial {
@@ -53,23 +52,8 @@ export function createInternalTls(
     return { caPem: ca.certPem, serverPems };
 }
 
-/** Checks an imported certificate + key: PEM parses, key matches, domain in SAN, not expired. */
-export function checkImported(domain: string, certPem: string, keyPem: string, now = new Date()): void {
-    const problems: string[] = [];
-    let cert: crypto.X509Certificate | undefined;
-    let key: crypto.KeyObject | undefined;
-    try { cert = new crypto.X509Certificate(certPem); } catch (e) { problems.push(`tls.certificatePem: not a PEM certificate (${(e as Error).message})`); }
-    try { key = crypto.createPrivateKey(keyPem); } catch (e) { problems.push(`tls.privateKeyPem: not a PEM private key (${(e as Error).message})`); }
-    if (cert && key) {
-        if (!cert.checkPrivateKey(key)) problems.push(`tls.privateKeyPem: does not match the public key of tls.certificatePem (subject ${cert.subject.replace(/\n/g, ", ")})`);
-        const names = (cert.subjectAltName ?? "").split(",").map((s) => s.trim()).filter((s) => s.startsWith("DNS:")).map((s) => s.slice(4).toLowerCase());
-        const covers = names.some((n) => n === domain || (n.startsWith("*.") && domain.split(".").slice(1).join(".") === n.slice(2)));
-        if (!covers) problems.push(`tls.certificatePem: does not cover ${domain}; its names are ${names.length ? names.join(", ") : "(none)"}`);
-        if (new Date(cert.validTo) <= now) problems.push(`tls.certificatePem: expired on ${new Date(cert.validTo).toISOString()}`);
-        if (new Date(cert.validFrom) > now) problems.push(`tls.certificatePem: not valid before ${new Date(cert.validFrom).toISOString()}`);
-    }
-    if (problems.length) throw new SecuredWebStackArgsError(problems);
-}
+/** The model's check of an imported certificate + key (see components/model/certificate.ts). */
+export { checkImported };
 
 export function createTls(
     name: string, model: Model, imported: { certificatePem?: pulumi.Input<string>; privateKeyPem?: pulumi.Input<string> },

@@ -12,6 +12,13 @@ const RESERVED_ENV = new Set(["PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER"
 export function readApp(p: Problems, a: AppArgs): Model["app"] {
     const custom = a.artifactUrl !== undefined;
     const artifactUrl = matching(p, "app.artifactUrl", a.artifactUrl, /^(https:\/\/\S+|s3:\/\/[a-z0-9.-]{3,63}\/\S+)$/, `an https:// URL or an s3://bucket/key of your application artifact (.tar.gz)`);
+    if (artifactUrl && artifactUrl.startsWith("https:")) {
+        // Credentials in the URL would be written to the server's world-readable env file.
+        let u: URL | undefined;
+        try { u = new URL(artifactUrl); } catch { /* reported below */ }
+        if (!u) p.push(`app.artifactUrl: ${JSON.stringify(artifactUrl)} is not a valid URL; use an https:// URL or an s3://bucket/key of your application artifact (.tar.gz)`);
+        else if (u.username || u.password) p.push(`app.artifactUrl: embeds credentials (user:password@); they would be stored in plain text on the server — use an s3:// URL (read with the instance role) or a pre-signed https URL without userinfo`);
+    }
     const artifactSha256 = matching(p, "app.artifactSha256", a.artifactSha256, SHA256, "the artifact's SHA-256 as 64 lower-case hex digits");
     if (custom && a.artifactSha256 === undefined) p.push(`app.artifactSha256: missing; app.artifactUrl needs the artifact's SHA-256 so the server can verify the download`);
     if (custom && (typeof a.startCommand !== "string" || a.startCommand.trim() === "")) p.push(`app.startCommand: missing; app.artifactUrl needs the command that starts your application`);

@@ -1,12 +1,14 @@
 // buildModel: SecuredWebStackArgs → the validated topology model, one named section at a time. Every
 // section records its problems in one list, so a single call reports every bad field; nothing is
 // derived (servers' secrets, flows) until the list is empty.
-import { NetworkMode, OsFamily, SecuredWebStackArgs } from "../types";
+import { NetworkMode, OsFamily, SecuredWebStackArgs, TlsMode } from "../types";
+import { importedCertificateProblems } from "./certificate";
 import { buildFlows } from "../flows";
 import { nthAddress } from "./cidr";
 import { Problems, SecuredWebStackArgsError } from "./fields";
 import { Model, Ports } from "./shape";
-import { readIdentity } from "./identity";
+import { readIdentity, readStackName } from "./identity";
+import { checkRawInputs } from "./inputs";
 import { placeServers, readHardening, readSizing } from "./servers";
 import { readNetwork } from "./network";
 import { readAdminAccess } from "./adminAccess";
@@ -25,7 +27,10 @@ export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
     if (args === undefined || args === null || typeof args !== "object") {
         throw new SecuredWebStackArgsError(["args: missing; pass at least { domain }"]);
     }
-    // The sections in the order their problems are listed.
+    // Whole-tree checks first (control characters, prototype keys), then the sections in the order
+    // their problems are listed.
+    checkRawInputs(p, args);
+    readStackName(p, name);
     const { domain, environment, prod, layout, os } = readIdentity(p, args);
     const sizing = readSizing(p, args);
     const hardening = readHardening(p, args, layout, sizing.appServers);
@@ -33,6 +38,11 @@ export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
     const { adminCidrs, sshKeyName } = readAdminAccess(p, args);
     const tls = readTls(p, args.tls ?? {});
     const { dns, apexDomain } = readDns(p, args.dns, tls, domain);
+    // An imported certificate given as plain strings is checked now, with everything else.
+    const t = args.tls ?? {};
+    if (tls.mode === TlsMode.Imported && typeof t.certificatePem === "string" && typeof t.privateKeyPem === "string" && !p.some((x) => x.startsWith("domain:"))) {
+        p.push(...importedCertificateProblems(domain, t.certificatePem, t.privateKeyPem));
+    }
     const monitoring = readMonitoring(p, args.monitoring ?? {});
     const database = readDatabase(p, args.database ?? {});
     const app = readApp(p, args.app ?? {});

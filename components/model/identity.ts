@@ -3,6 +3,21 @@ import { Layout, OsFamily, SecuredWebStackArgs } from "../types";
 import { HOSTNAME, Problems, matching, oneOf } from "./fields";
 
 const ENV_NAME = /^[a-z][a-z0-9-]{0,15}$/;
+/**
+ * The component's name prefixes every resource name, the SSM parameter path, the log groups, the
+ * KMS alias and the bucket prefix: lower-case letters, digits and "-" (valid in all of them, and
+ * the lower-cased bucket prefix cannot collide with another name), at most 24 characters, not
+ * "aws…" (KMS reserves alias/aws/).
+ */
+const STACK_NAME = /^[a-z](?:[a-z0-9-]{0,22}[a-z0-9])?$/;
+
+export function readStackName(p: Problems, name: unknown): void {
+    if (typeof name !== "string" || !STACK_NAME.test(name)) {
+        p.push(`name: ${JSON.stringify(name)} is not allowed; the component's name must be 1-24 lower-case letters, digits or "-", starting with a letter and not ending with "-", such as "shop"`);
+    } else if (name.startsWith("aws")) {
+        p.push(`name: ${JSON.stringify(name)} is not allowed; names starting with "aws" are reserved by AWS (KMS aliases), use another such as "shop"`);
+    }
+}
 
 export interface Identity {
     domain: string;

@@ -42,6 +42,14 @@ export function readHardening(p: Problems, args: SecuredWebStackArgs, layout: La
     if (layout === Layout.AllInOne && (endToEndTls || databaseReplica || appServers > 1)) {
         p.push(`layout: "all-in-one" is for comparison only and takes no hardening switches or appServers; use layout "split"`);
     }
+    // With more than one app server, or a replica, the database listens on the network; the only TLS
+    // material the stack has for it is the internal CA of endToEndTls. Rejected rather than switched
+    // on silently: turning it on adds a CA, certificates and TLS ports on every tier (see the
+    // README's replacement table), which the configuration should say.
+    const dbOnNetwork = appServers > 1 ? `appServers: ${appServers}` : databaseReplica ? "hardening.databaseReplica" : undefined;
+    if (dbOnNetwork && !endToEndTls && layout !== Layout.AllInOne) {
+        p.push(`hardening.endToEndTls: false, but ${dbOnNetwork} puts the database on the network, where it must require TLS; set hardening.endToEndTls: true (the internal CA then secures every hop, the database link included)`);
+    }
     return { endToEndTls, databaseReplica };
 }
 

@@ -15,9 +15,15 @@ export function readTls(p: Problems, t: TlsArgs): Model["tls"] {
     if (tlsMode === TlsMode.LetsEncrypt && t.email === undefined) p.push(`tls.email: missing; mode "lets-encrypt" needs an ACME account e-mail such as "ops@foobar.com"`);
     let acmeDirectoryUrl = ACME_DIRECTORIES.production;
     if (t.acmeDirectory !== undefined) {
-        if (ACME_DIRECTORIES[t.acmeDirectory]) acmeDirectoryUrl = ACME_DIRECTORIES[t.acmeDirectory];
-        else if (typeof t.acmeDirectory === "string" && /^https:\/\/[^\s/]+(\/\S*)?$/.test(t.acmeDirectory)) acmeDirectoryUrl = t.acmeDirectory;
-        else p.push(`tls.acmeDirectory: ${JSON.stringify(t.acmeDirectory)} is not allowed; use "production", "staging" or an https:// ACME directory URL`);
+        // Own keys only: "constructor" must not find Object.prototype's.
+        if (typeof t.acmeDirectory === "string" && Object.prototype.hasOwnProperty.call(ACME_DIRECTORIES, t.acmeDirectory)) acmeDirectoryUrl = ACME_DIRECTORIES[t.acmeDirectory];
+        else if (typeof t.acmeDirectory === "string" && /^https:\/\/[^\s/]+(\/\S*)?$/.test(t.acmeDirectory)) {
+            let u: URL | undefined;
+            try { u = new URL(t.acmeDirectory); } catch { /* reported below */ }
+            if (!u) p.push(`tls.acmeDirectory: ${JSON.stringify(t.acmeDirectory)} is not a valid URL; use "production", "staging" or an https:// ACME directory URL`);
+            else if (u.username || u.password) p.push(`tls.acmeDirectory: embeds credentials (user:password@); they would be stored in plain text on the balancer — use a directory URL without userinfo`);
+            else acmeDirectoryUrl = t.acmeDirectory;
+        } else p.push(`tls.acmeDirectory: ${JSON.stringify(t.acmeDirectory)} is not allowed; use "production", "staging" or an https:// ACME directory URL`);
     }
     if (t.acmeCaPem !== undefined && (typeof t.acmeCaPem !== "string" || !t.acmeCaPem.includes("-----BEGIN CERTIFICATE-----"))) {
         p.push(`tls.acmeCaPem: not a PEM certificate; use the CA certificate of your private ACME server`);
