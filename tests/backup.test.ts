@@ -149,7 +149,7 @@ describe("backup: user data budget (backup part on database servers only)", func
     });
     it("the renderer gives it to database servers only (never a replica, web, balancer or second app server)", () => {
         let seen = 0;
-        for (const args of [SEED, { ...SEED, hardening: { databaseReplica: true }, webServers: 2, appServers: 3 }, { ...SEED, layout: "all-in-one" as const }]) {
+        for (const args of [SEED, { ...SEED, hardening: { databaseReplica: true, endToEndTls: true }, webServers: 2, appServers: 3 }, { ...SEED, layout: "all-in-one" as const }]) {
             const model = buildModel(args);
             for (const s of model.servers) {
                 const part = renderServerPart(model, s, deploy);

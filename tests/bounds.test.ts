@@ -24,7 +24,8 @@ const BOUNDS: { field: string; min: number; max: number; read: (m: Model) => num
 
 /** The arguments with `field` (dotted) set to `value`, on a stack that accepts every bound (split layout). */
 function withField(field: string, value: unknown): SecuredWebStackArgs {
-    const args: any = { domain: "www.foobar.com", network: { vpcCidr: "10.20.0.0/16" } };
+    // endToEndTls: more than one app server puts the database on the network, which requires it.
+    const args: any = { domain: "www.foobar.com", network: { vpcCidr: "10.20.0.0/16" }, hardening: { endToEndTls: true } };
     const keys = field.split(".");
     let o = args;
     for (const k of keys.slice(0, -1)) o = o[k] ??= {};

@@ -13,6 +13,7 @@ import { renderNftables } from "../components/payloads/firewall";
 import type { SecuredWebStackArgs } from "../components/types";
 import { Captured, installMocks, ofType, settle } from "./helpers/pulumiMocks";
 import { nftChains } from "./helpers/nftables";
+import { IMPORTED_CERT, IMPORTED_KEY } from "./helpers/combinations";
 
 const RESERVED_PORTS = new Set<number>([Ports.mysql, Ports.web, Ports.webTls, Ports.appTls, ...Object.values(Ports.local)]);
 
@@ -30,7 +31,8 @@ const tls = fc.oneof(
     fc.constant({ mode: "self-signed" as const }),
     fc.record({ mode: fc.constant("lets-encrypt" as const), email: fc.constant("ops@foobar.com"), acmeDirectory: fc.option(fc.integer({ min: 1, max: 65535 }).map((p) => `https://acme.example.com:${p}/dir`), { nil: undefined }) }),
     fc.constant({ mode: "acm" as const }),
-    fc.constant({ mode: "imported" as const, certificatePem: "c", privateKeyPem: "k" }),
+    // A real pair: the model checks an imported certificate given as strings.
+    fc.constant({ mode: "imported" as const, certificatePem: IMPORTED_CERT, privateKeyPem: IMPORTED_KEY }),
 );
 
 const monitoring = fc.oneof(
@@ -59,7 +61,8 @@ const validArgsWith = (maxServers: number): fc.Arbitrary<SecuredWebStackArgs> =>
     domain: "www.foobar.com",
     layout: r.layout, os: r.os, environment: r.environment, webServers: r.webServers,
     // all-in-one takes no hardening switches and one app server (validated: see model.test.ts).
-    ...(r.layout === "split" ? { appServers: r.appServers, hardening: { endToEndTls: r.endToEndTls, databaseReplica: r.databaseReplica } } : {}),
+    // A database on the network (more than one app server, a replica) requires endToEndTls (model/servers.ts).
+    ...(r.layout === "split" ? { appServers: r.appServers, hardening: { endToEndTls: r.endToEndTls || r.appServers > 1 || r.databaseReplica, databaseReplica: r.databaseReplica } } : {}),
     network: { mode: r.networkMode, vpcCidr: r.vpcCidr },
     adminCidrs: r.adminCidrs,
     app: { port: r.appPort },
