@@ -13,11 +13,12 @@ import { buildModel, Role } from "../components/model";
 import { renderServerPart } from "../components/render";
 import type { SecuredWebStackArgs } from "../components/types";
 import { requireTool } from "./helpers/tools";
+import { IMPORTED_CERT, IMPORTED_KEY } from "./helpers/combinations";
 
 const deploy = { region: "us-east-1", acmCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/x", internalCaPem: "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n" };
 
 const STACKS: [string, SecuredWebStackArgs][] = [];
-for (const tls of [{ mode: "self-signed" }, { mode: "lets-encrypt", email: "ops@foobar.com", redirectApex: true }, { mode: "acm" }, { mode: "imported", certificatePem: "c", privateKeyPem: "k" }] as SecuredWebStackArgs["tls"][]) {
+for (const tls of [{ mode: "self-signed" }, { mode: "lets-encrypt", email: "ops@foobar.com", redirectApex: true }, { mode: "acm" }, { mode: "imported", certificatePem: IMPORTED_CERT, privateKeyPem: IMPORTED_KEY }] as SecuredWebStackArgs["tls"][]) {
     STACKS.push([`${tls!.mode}`, { domain: "www.foobar.com", tls, dns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" } }]);
 }
 STACKS.push(["hardened, 2 web, 2 app", { domain: "www.foobar.com", hardening: { endToEndTls: true, databaseReplica: true }, webServers: 2, appServers: 2 }]);
