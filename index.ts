@@ -4,8 +4,31 @@ import * as pulumi from "@pulumi/pulumi";
 import { SecuredWebStack, SecuredWebStackArgs, TlsArgs, MonitoringArgs } from "./components";
 
 const config = new pulumi.Config();
-const tls = config.getObject<TlsArgs>("tls") ?? {};
-const monitoring = config.getObject<MonitoringArgs>("monitoring") ?? {};
+
+/**
+ * A config object that may hold secrets set with `pulumi config set --path <key>.<field> --secret`.
+ * The engine then marks the whole key secret; its plain fields (e.g. tls.mode) shape the stack and
+ * are read as they are, without the SDK's warning, and the secret fields are wrapped below.
+ */
+function objectConfig<T>(key: string): T | undefined {
+    const raw = pulumi.runtime.getConfig(`${config.name}:${key}`);
+    return raw === undefined ? undefined : (JSON.parse(raw) as T);
+}
+
+/**
+ * A secret given either as its own key (`pulumi config set --secret tlsCertificatePem`) or inside
+ * its object (`pulumi config set --path tls.certificatePem --secret`): a secret output either way.
+ */
+function secretConfig(key: string, nested: pulumi.Input<string> | undefined, nestedName: string): pulumi.Output<string> | undefined {
+    const own = config.getSecret(key);
+    if (own !== undefined && nested !== undefined) {
+        throw new Error(`config: both ${config.name}:${key} and ${config.name}:${nestedName} are set; keep one (they hold the same secret)`);
+    }
+    return own ?? (nested === undefined ? undefined : pulumi.secret(nested));
+}
+
+const tls = objectConfig<TlsArgs>("tls") ?? {};
+const monitoring = objectConfig<MonitoringArgs>("monitoring") ?? {};
 
 export const args: SecuredWebStackArgs = {
     domain: config.require("domain"),
@@ -22,12 +45,13 @@ export const args: SecuredWebStackArgs = {
     sshKeyName: config.get("sshKeyName"),
     tls: {
         ...tls,
-        // Secrets: `pulumi config set --secret tlsCertificatePem < chain.pem` (and tlsPrivateKeyPem).
-        certificatePem: config.getSecret("tlsCertificatePem"),
-        privateKeyPem: config.getSecret("tlsPrivateKeyPem"),
+        // Secrets: `pulumi config set --secret tlsCertificatePem < chain.pem` (and tlsPrivateKeyPem),
+        // or `pulumi config set --path tls.certificatePem --secret < chain.pem` (and tls.privateKeyPem).
+        certificatePem: secretConfig("tlsCertificatePem", tls.certificatePem, "tls.certificatePem"),
+        privateKeyPem: secretConfig("tlsPrivateKeyPem", tls.privateKeyPem, "tls.privateKeyPem"),
     },
     dns: config.getObject("dns"),
-    monitoring: { ...monitoring, sumoLogicUrl: config.getSecret("sumoLogicUrl") },
+    monitoring: { ...monitoring, sumoLogicUrl: secretConfig("sumoLogicUrl", monitoring.sumoLogicUrl, "monitoring.sumoLogicUrl") },
     database: config.getObject("database"),
     app: config.getObject("app"),
     deployGate: config.getObject("deployGate"),
@@ -49,3 +73,13 @@ export const estimatedMonthlyCostUsd = stack.estimatedMonthlyCostUsd;
 export const caCertificatePem = stack.caCertificatePem;
 export const secretParameters = stack.secretParameters;
 export const backupBucketName = stack.backupBucketName;
+export const vpcId = stack.vpcId;
+export const publicSubnetId = stack.publicSubnetId;
+export const privateSubnetId = stack.privateSubnetId;
+export const securityGroupIds = stack.securityGroupIds;
+export const roleArns = stack.roleArns;
+export const alarmTopicArn = stack.alarmTopicArn;
+export const logGroupNames = stack.logGroupNames;
+export const secretsKeyArn = stack.secretsKeyArn;
+export const telemetryKeyArn = stack.telemetryKeyArn;
+export const logBucketName = stack.logBucketName;

@@ -1,14 +1,20 @@
 // Arguments of the SecuredWebStack component. Kept usable from other Pulumi languages
 // (`pulumi package add`): interfaces only, enums as `as const` objects, no unions inline,
-// no tuples, functions or Maps. Plain values where validation must happen before any resource
-// is registered; pulumi.Input only for secrets that may come from secret config.
+// no tuples, functions or Maps. Plain values for everything that shapes the topology (validated
+// before any resource is registered); pulumi.Input for secrets that may come from secret config and
+// for ids/names of existing things that may come from other resources (VPC and subnet ids, hosted
+// zone, key pair, alarm e-mail: checked once known, components/model/references.ts).
 import * as pulumi from "@pulumi/pulumi";
 
 /** How HTTPS is provided at the balancer. */
 export const TlsMode = {
+    /** certbot on the balancer gets and renews a Let's Encrypt certificate (HTTP-01 through HAProxy); needs tls.email. */
     LetsEncrypt: "lets-encrypt",
+    /** An exportable ACM certificate validated in Route53 (needs dns.hostedZoneId), exported by the balancer at boot and daily. */
     Acm: "acm",
+    /** A CA and certificate from @pulumi/tls; clients must trust the caCertificatePem output. */
     SelfSigned: "self-signed",
+    /** Your chain and key (tls.certificatePem, tls.privateKeyPem as secrets), checked at preview. */
     Imported: "imported",
 } as const;
 export type TlsMode = typeof TlsMode[keyof typeof TlsMode];
@@ -42,9 +48,13 @@ export type NetworkMode = typeof NetworkMode[keyof typeof NetworkMode];
 
 /** Where the monitoring collectors ship metrics and logs. */
 export const MonitoringSink = {
+    /** Sumo Logic over OTLP/HTTP (monitoring.sumoLogicUrl, a secret). */
     SumoLogic: "sumologic",
+    /** CloudWatch: metrics as embedded-metric-format logs, log groups, dashboard and alarms created by the component. */
     CloudWatch: "cloudwatch",
+    /** Any Prometheus remote-write endpoint (monitoring.remoteWriteUrl), optionally SigV4-signed for Amazon Managed Prometheus. */
     PrometheusRemoteWrite: "prometheus-remote-write",
+    /** No collector shipping: the exporters still run on every server. */
     None: "none",
 } as const;
 export type MonitoringSink = typeof MonitoringSink[keyof typeof MonitoringSink];
@@ -69,12 +79,12 @@ export interface NetworkArgs {
     privateSubnetCidr?: string;
     /** Availability zone for the subnets. Default: the region's first zone. */
     availabilityZone?: string;
-    /** Use this existing VPC instead of creating one (then both subnet ids are required). Default: none. */
-    existingVpcId?: string;
-    /** Existing public subnet id (with existingVpcId). Default: none. */
-    existingPublicSubnetId?: string;
-    /** Existing private subnet id (with existingVpcId). Default: none. */
-    existingPrivateSubnetId?: string;
+    /** Use this existing VPC instead of creating one (then both subnet ids are required); may be another resource's output (e.g. an awsx Vpc's vpcId). Default: none. */
+    existingVpcId?: pulumi.Input<string>;
+    /** Existing public subnet id (with existingVpcId); may be another resource's output. Default: none. */
+    existingPublicSubnetId?: pulumi.Input<string>;
+    /** Existing private subnet id (with existingVpcId); may be another resource's output. Default: none. */
+    existingPrivateSubnetId?: pulumi.Input<string>;
 }
 
 export interface TlsArgs {
@@ -97,8 +107,8 @@ export interface TlsArgs {
 }
 
 export interface DnsArgs {
-    /** Route53 hosted zone id holding the domain; creates the A record (and is required for ACM). Default: none (the record to create is output). */
-    hostedZoneId?: string;
+    /** Route53 hosted zone id holding the domain; creates the A record (and is required for ACM); may be another resource's output. Default: none (the record to create is output). */
+    hostedZoneId?: pulumi.Input<string>;
 }
 
 export interface MonitoringArgs {
@@ -110,8 +120,8 @@ export interface MonitoringArgs {
     remoteWriteUrl?: string;
     /** Sign remote-write requests with SigV4 (Amazon Managed Prometheus). Default false. */
     remoteWriteSigV4?: boolean;
-    /** E-mail that receives alarm notifications (CloudWatch sink). Default: none. */
-    alarmEmail?: string;
+    /** E-mail that receives alarm notifications (CloudWatch sink); may come from another resource or secret config. Default: none. */
+    alarmEmail?: pulumi.Input<string>;
 }
 
 export interface DatabaseArgs {
@@ -198,8 +208,8 @@ export interface SecuredWebStackArgs {
     adminCidrs?: string[];
     /** Allow adminCidrs to contain 0.0.0.0/0 or ::/0. Default false. */
     allowSshFromAnywhere?: boolean;
-    /** EC2 key pair for SSH. Default: none. */
-    sshKeyName?: string;
+    /** EC2 key pair for SSH (needs adminCidrs); may be another resource's output (an aws.ec2.KeyPair's keyName). Default: none. */
+    sshKeyName?: pulumi.Input<string>;
     /** HTTPS settings. Default: self-signed. */
     tls?: TlsArgs;
     /** DNS settings. Default: no hosted zone. */

@@ -1,4 +1,4 @@
-// The deploy gate's script, run for real (sh + curl) against a local HTTPS server whose
+// The deploy gate's script, run for real (node -e, as the Command runs it) against a local HTTPS server whose
 // certificate is signed by a throw-away CA: it waits through 503s, verifies the chain, and gives
 // up after its timeout with the last error it saw.
 import * as assert from "assert";
@@ -13,7 +13,7 @@ import { GATE_SCRIPT } from "../components/aws/deployGate";
 function runGate(env: { [k: string]: string }): Promise<{ code: number; out: string; seconds: number }> {
     const started = Date.now();
     return new Promise((resolve) => {
-        const p = spawn("/bin/sh", ["-c", GATE_SCRIPT], { env: { PATH: process.env.PATH!, ...env } });
+        const p = spawn(process.execPath, ["-e", GATE_SCRIPT], { env: { PATH: process.env.PATH!, ...env } });
         let out = "";
         p.stdout.on("data", (d) => (out += d));
         p.stderr.on("data", (d) => (out += d));
@@ -70,10 +70,25 @@ describe("deploy gate (run for real)", function () {
         assert.ok(r.seconds < 8, `${r.seconds} s`);
     });
 
+    it("refuses a certificate for another name, even from the trusted CA", async () => {
+        healthyAfter = 0;
+        const r = await runGate(env({ DOMAIN: "shop.foobar.com", TIMEOUT: "1" }));
+        assert.strictEqual(r.code, 1);
+        assert.match(r.out, /last error: ERR_TLS_CERT_ALTNAME_INVALID: /, r.out);
+    });
+
+    it("runs with no shell and no curl: the Command's interpreter is node -e, the script uses Node built-ins only", () => {
+        const code = GATE_SCRIPT.split("\n").filter((l) => !l.trim().startsWith("//")).join("\n");
+        assert.deepStrictEqual([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]), ["https", "tls"]);
+        assert.doesNotMatch(code, /child_process|\bcurl\b|\/bin\/sh|spawn|exec/);
+        const source = fs.readFileSync(path.join(__dirname, "..", "components", "aws", "deployGate.ts"), "utf8");
+        assert.match(source, /interpreter: \["node", "-e"\]/);
+    });
+
     it("does not trust a certificate it cannot verify", async () => {
         healthyAfter = 0;
         const r = await runGate(env({ CA_PEM: "", TIMEOUT: "1" }));
         assert.strictEqual(r.code, 1);
-        assert.match(r.out, /last error: curl: \(60\)/, r.out);
+        assert.match(r.out, /last error: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY): /, r.out);
     });
 });

@@ -85,7 +85,7 @@ describe("provider-shaped mocks", function () {
     it("a resource type without a shape fails the test, naming the type", async () => {
         const rs = installMocks("secured-web-stack", "unshaped");
         const aws = require("@pulumi/aws");
-        new aws.ec2.KeyPair("kp", { publicKey: "ssh-ed25519 AAAA" });
-        await assert.rejects(settle(rs), /no provider shape for resource type aws:ec2\/keyPair:KeyPair \(kp\)/);
+        new aws.ec2.PlacementGroup("pg", { strategy: "cluster" });
+        await assert.rejects(settle(rs), /no provider shape for resource type aws:ec2\/placementGroup:PlacementGroup \(pg\)/);
     });
 });

@@ -96,5 +96,7 @@ describe("pull-request workflow", () => {
         assert.ok(uses("test", "actions/cache").some((s) => s.with.path === "~/go/bin/actionlint"));
         assert.ok(uses("preview", "actions/cache").some((s) => s.with.path === "~/.pulumi/plugins"));
         assert.match(runText("test"), /^npm test$/m);
+        assert.match(runText("test"), /^npm run test:clone$/m, "the fresh-clone check runs in the workflow");
+        assert.match(ciRun, /npm run -s test:clone/, "and in .ci/run");
     });
 });

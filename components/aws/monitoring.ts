@@ -10,6 +10,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createBackupAlarms } from "./backup";
 import { createTelemetryKey } from "./logs";
+import { knownValue } from "../model/references";
 import { Model, Role, ServerModel, serversWith } from "../model";
 import { MonitoringSink } from "../types";
 import { DATA_MOUNT } from "../payloads/database";
@@ -212,7 +213,9 @@ export function diskTargets(model: Pick<Model, "servers">): { host: string; moun
 /** Dashboard + alarms (CloudWatch sink only; SNS topic + email subscription when model.monitoring.alarmEmail). Children get { parent } from opts. */
 export function createMonitoring(
     name: string, model: Model, servers: MonitoredServer[], region: pulumi.Input<string>, opts: pulumi.CustomResourceOptions,
-): { dashboardUrl?: pulumi.Output<string>; dashboardName?: pulumi.Output<string>; billedAlarms: number } {
+    /** monitoring.alarmEmail, checked (components/aws/references.ts). */
+    alarmEmail?: pulumi.Input<string>,
+): { dashboardUrl?: pulumi.Output<string>; dashboardName?: pulumi.Output<string>; billedAlarms: number; alarmTopic?: aws.sns.Topic; logGroups?: aws.cloudwatch.LogGroup[]; telemetryKey?: aws.kms.Key } {
     if (model.monitoring.sink !== MonitoringSink.CloudWatch) return { billedAlarms: 0 };
     // Alarms as CloudWatch bills them (an anomaly-detection alarm counts as three), for the cost output.
     let billedAlarms = 0;
@@ -225,13 +228,16 @@ export function createMonitoring(
     // The collectors write here; they may not create groups, so retention is always ours.
     // Both groups and the alarm topic are encrypted with the stack's telemetry key (components/aws/logs.ts).
     const key = createTelemetryKey(name, model, [groups.metrics, groups.logs], region, tags, opts);
-    new aws.cloudwatch.LogGroup(`${name}-log-metrics`, { name: groups.metrics, retentionInDays: LOG_RETENTION_DAYS.metrics, kmsKeyId: key.arn, tags }, opts);
-    new aws.cloudwatch.LogGroup(`${name}-log-access`, { name: groups.logs, retentionInDays: LOG_RETENTION_DAYS.logs, kmsKeyId: key.arn, tags }, opts);
+    const logGroups = [
+        new aws.cloudwatch.LogGroup(`${name}-log-metrics`, { name: groups.metrics, retentionInDays: LOG_RETENTION_DAYS.metrics, kmsKeyId: key.arn, tags }, opts),
+        new aws.cloudwatch.LogGroup(`${name}-log-access`, { name: groups.logs, retentionInDays: LOG_RETENTION_DAYS.logs, kmsKeyId: key.arn, tags }, opts),
+    ];
 
     let actions: pulumi.Output<string>[] = [];
+    let alarmTopic: aws.sns.Topic | undefined;
     if (model.monitoring.alarmEmail) {
-        const topic = new aws.sns.Topic(`${name}-alarms`, { name: `${name}-${model.environment}-alarms`, kmsMasterKeyId: key.arn, tags }, opts);
-        new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: topic.arn, protocol: "email", endpoint: model.monitoring.alarmEmail }, opts);
+        const topic = alarmTopic = new aws.sns.Topic(`${name}-alarms`, { name: `${name}-${model.environment}-alarms`, kmsMasterKeyId: key.arn, tags }, opts);
+        new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: topic.arn, protocol: "email", endpoint: alarmEmail ?? knownValue("monitoring.alarmEmail", model.monitoring.alarmEmail)! }, opts);
         actions = [topic.arn];
     }
     const alarmName = (what: string) => `${name}-${model.environment}-${what}`;
@@ -319,7 +325,7 @@ export function createMonitoring(
         dashboardBody: pulumi.output(region).apply((r) => JSON.stringify({ start: "-PT3H", periodOverride: "inherit", ...dashboardBody(model, r) })),
     }, opts);
     return {
-        billedAlarms,
+        billedAlarms, alarmTopic, logGroups, telemetryKey: key,
         dashboardName: dashboard.dashboardName,
         dashboardUrl: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboard.dashboardName}`,
     };

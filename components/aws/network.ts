@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Model } from "../model";
+import { knownValue } from "../model/references";
 import { NetworkMode } from "../types";
 
 export interface Network {
@@ -18,13 +19,25 @@ export interface Network {
     createdVpc?: aws.ec2.Vpc;
 }
 
-export function createNetwork(name: string, model: Model, tags: { [k: string]: string }, opts: pulumi.CustomResourceOptions): Network {
+/** The existing VPC and subnet ids, checked (components/aws/references.ts); used when model.network.existingVpcId is set. */
+export interface ExistingNetwork {
+    existingVpcId?: pulumi.Input<string>;
+    existingPublicSubnetId?: pulumi.Input<string>;
+    existingPrivateSubnetId?: pulumi.Input<string>;
+}
+
+export function createNetwork(name: string, model: Model, tags: { [k: string]: string }, opts: pulumi.CustomResourceOptions, existing: ExistingNetwork = {}): Network {
     const n = model.network;
     if (n.existingVpcId) {
-        const subnet = aws.ec2.getSubnetOutput({ id: n.existingPublicSubnetId! }, opts);
+        existing = {
+            existingVpcId: existing.existingVpcId ?? knownValue("network.existingVpcId", n.existingVpcId),
+            existingPublicSubnetId: existing.existingPublicSubnetId ?? knownValue("network.existingPublicSubnetId", n.existingPublicSubnetId),
+            existingPrivateSubnetId: existing.existingPrivateSubnetId ?? knownValue("network.existingPrivateSubnetId", n.existingPrivateSubnetId),
+        };
+        const subnet = aws.ec2.getSubnetOutput({ id: existing.existingPublicSubnetId! }, opts);
         return {
-            vpcId: n.existingVpcId, publicSubnetId: n.existingPublicSubnetId!,
-            privateSubnetId: n.mode === NetworkMode.PublicSubnets ? n.existingPublicSubnetId! : n.existingPrivateSubnetId!,
+            vpcId: existing.existingVpcId!, publicSubnetId: existing.existingPublicSubnetId!,
+            privateSubnetId: n.mode === NetworkMode.PublicSubnets ? existing.existingPublicSubnetId! : existing.existingPrivateSubnetId!,
             availabilityZone: subnet.availabilityZone, ready: [],
         };
     }

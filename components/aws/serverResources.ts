@@ -30,11 +30,13 @@ export interface ServerDeps {
     backups: Backups;
     /** What must exist before this server first boots, beyond its network, secrets and key (the balancer: DNS, certificates). */
     bootAfter: pulumi.Resource[];
+    /** sshKeyName, checked (components/aws/references.ts). */
+    keyName?: pulumi.Input<string>;
 }
 
 export function createServerResources(
     name: string, model: Model, server: ServerModel, d: ServerDeps, tags: { [k: string]: string }, opts: pulumi.CustomResourceOptions,
-): { instance: aws.ec2.Instance; backupWriterRoleArn?: pulumi.Output<string> } {
+): { instance: aws.ec2.Instance; roleArn: pulumi.Output<string>; backupWriterRoleArn?: pulumi.Output<string> } {
     const ownSecrets = secretsOf(d.secrets, server);
     const own = [...ownSecrets, ...d.toolkit.filesOf(server).map((f) => d.toolkit.parameterOf(f))];
     const statements: Statement[] = secretReadStatements(own.map((p) => p.arn), ownSecrets.map((p) => p.arn), d.secretsKey.key.arn, d.region);
@@ -46,12 +48,13 @@ export function createServerResources(
         .apply(([mine, r, a]) => [...mine, ...collectorPolicyStatements(model, server, r, a)] as Statement[]);
     const profile = createInstanceRole(name, server, policy, tags, opts);
     const backupTarget = server.roles.includes(Role.Database) ? d.backups.targetOf(server) : undefined;
-    const backupWriterRoleArn = backupTarget ? pulumi.interpolate`arn:aws:iam::${d.accountId}:role/${profile.role}` : undefined;
+    const roleArn = pulumi.interpolate`arn:aws:iam::${d.accountId}:role/${profile.role}`;
+    const backupWriterRoleArn = backupTarget ? roleArn : undefined;
     const volume = server.roles.includes(Role.Database) || server.roles.includes(Role.Replica) ? createDataVolume(name, model, server, d.network.availabilityZone, tags, opts) : undefined;
     const userDataBase64 = pulumi.all([d.region, volume?.id, d.tls.acmCertificateArn, d.internalCaPem, backupTarget]).apply(([r, vol, arn, ca, bt]) =>
         packUserData(renderServerUserData(model, server, { region: r, dataVolumeId: vol, acmCertificateArn: arn, internalCaPem: ca, backupTarget: bt })));
     const instance = createInstance(name, model, {
-        server, ami: d.ami, securityGroupId: d.securityGroupId, instanceProfile: profile.name, userDataBase64,
+        server, ami: d.ami, securityGroupId: d.securityGroupId, instanceProfile: profile.name, userDataBase64, keyName: d.keyName,
         subnetId: server.subnet === "public" ? d.network.publicSubnetId : d.network.privateSubnetId,
         // Secrets, routes and (for the balancer) DNS and certificates exist before first boot.
         dependsOn: [...d.network.ready, ...own, d.secretsKey.alias, ...d.bootAfter],
@@ -63,5 +66,5 @@ export function createServerResources(
             stopInstanceBeforeDetaching: true,
         }, { ...opts, deleteBeforeReplace: true });
     }
-    return { instance, backupWriterRoleArn };
+    return { instance, roleArn, backupWriterRoleArn };
 }

@@ -3,6 +3,7 @@
 // encrypted volume that outlives the instance, the balancer's public address on an Elastic IP.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { knownValue } from "../model/references";
 import type { Model, ServerModel } from "../model";
 import { OsFamily } from "../types";
 import { snapshotTargetTags } from "./backup";
@@ -43,6 +44,8 @@ export interface InstanceInputs {
     instanceProfile: pulumi.Input<string>;
     userDataBase64: pulumi.Input<string>;
     dependsOn: pulumi.Resource[];
+    /** sshKeyName, checked (components/aws/references.ts). */
+    keyName?: pulumi.Input<string>;
 }
 
 export function createInstance(name: string, model: Model, i: InstanceInputs, tags: { [k: string]: string }, opts: pulumi.CustomResourceOptions): aws.ec2.Instance {
@@ -55,7 +58,7 @@ export function createInstance(name: string, model: Model, i: InstanceInputs, ta
         associatePublicIpAddress: s.publicIp,
         vpcSecurityGroupIds: [i.securityGroupId],
         iamInstanceProfile: i.instanceProfile,
-        keyName: model.sshKeyName,
+        keyName: i.keyName ?? knownValue("sshKeyName", model.sshKeyName),
         userDataBase64: i.userDataBase64,
         // cloud-init applies the payload at first boot only: a new payload means a new server.
         userDataReplaceOnChange: true,

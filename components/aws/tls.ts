@@ -3,6 +3,7 @@
 // validated in Route53; lets-encrypt: nothing here (certbot on the balancer does it).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { knownValue } from "../model/references";
 import * as tls from "@pulumi/tls";
 import type { Model } from "../model";
 import { TlsMode } from "../types";
@@ -56,7 +57,7 @@ export function createInternalTls(
 export { checkImported };
 
 export function createTls(
-    name: string, model: Model, imported: { certificatePem?: pulumi.Input<string>; privateKeyPem?: pulumi.Input<string> },
+    name: string, model: Model, imported: { certificatePem?: pulumi.Input<string>; privateKeyPem?: pulumi.Input<string>; hostedZoneId?: pulumi.Input<string> },
     tags: { [k: string]: string }, opts: pulumi.CustomResourceOptions,
 ): TlsMaterial {
     const domain = model.domain;
@@ -97,7 +98,7 @@ export function createTls(
                 options: { export: "ENABLED" }, tags,
             }, opts);
             const records = dnsNames.map((n, i) => new aws.route53.Record(`${name}-acm-validation-${i}`, {
-                zoneId: model.dns.hostedZoneId!, allowOverwrite: true, ttl: 300,
+                zoneId: imported.hostedZoneId ?? knownValue("dns.hostedZoneId", model.dns.hostedZoneId)!, allowOverwrite: true, ttl: 300,
                 name: cert.domainValidationOptions.apply((o) => o.find((x) => x.domainName === n)!.resourceRecordName),
                 type: cert.domainValidationOptions.apply((o) => o.find((x) => x.domainName === n)!.resourceRecordType),
                 records: [cert.domainValidationOptions.apply((o) => o.find((x) => x.domainName === n)!.resourceRecordValue)],

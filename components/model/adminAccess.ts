@@ -4,7 +4,8 @@
 // "0.0.0.0/1" + "128.0.0.0/1" is the whole internet as much as "0.0.0.0/0".
 import { SecuredWebStackArgs } from "../types";
 import { Cidr, coveredAddresses, ipv4CidrProblem, isCidr, parseIpv4Cidr } from "./cidr";
-import { Problems, bool, matching } from "./fields";
+import { Problems, bool } from "./fields";
+import { readReference } from "./references";
 
 export interface AdminAccess {
     adminCidrs: string[];
@@ -41,7 +42,7 @@ export function readAdminAccess(p: Problems, args: SecuredWebStackArgs): AdminAc
         const all = covered === 2 ** 32;
         p.push(`adminCidrs: ${JSON.stringify(adminCidrs)} together ${all ? "open SSH to the whole internet" : `cover ${covered.toLocaleString("en-US")} addresses (more than a /8)`}; use your own address ranges, or set allowSshFromAnywhere: true to accept the risk`);
     }
-    const sshKeyName = matching(p, "sshKeyName", args.sshKeyName, /^[\x20-\x7e]{1,255}$/, "an existing EC2 key pair name");
+    const sshKeyName = readReference(p, "sshKeyName", args.sshKeyName);
     if (sshKeyName && adminCidrs.length === 0) p.push(`sshKeyName: set, but adminCidrs is empty so port 22 is closed everywhere; add adminCidrs or drop the key (SSM Session Manager needs neither)`);
     return { adminCidrs, sshKeyName };
 }

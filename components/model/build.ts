@@ -64,8 +64,8 @@ export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
         servers, parameterPrefix: prefix,
         network: {
             mode: network.mode, vpcCidr: vpc.text, publicSubnetCidr: pub.text, privateSubnetCidr: publicOnly ? pub.text : priv.text,
-            availabilityZone: network.given.availabilityZone, existingVpcId: network.given.existingVpcId,
-            existingPublicSubnetId: network.given.existingPublicSubnetId, existingPrivateSubnetId: network.given.existingPrivateSubnetId,
+            availabilityZone: network.given.availabilityZone, existingVpcId: network.existing.vpcId,
+            existingPublicSubnetId: network.existing.publicSubnetId, existingPrivateSubnetId: network.existing.privateSubnetId,
             resolver: nthAddress(vpc, 2),
         },
         adminCidrs, sshKeyName, tls, dns, monitoring, database, app,

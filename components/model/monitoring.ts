@@ -1,7 +1,8 @@
 // Section "monitoring": where metrics and logs go. No credential may ride in a URL: it would land in
 // plain text in the user data.
 import { MonitoringArgs, MonitoringSink } from "../types";
-import { EMAIL, Problems, bool, matching, oneOf } from "./fields";
+import { Problems, bool, oneOf } from "./fields";
+import { readReference } from "./references";
 import type { Model } from "./shape";
 
 /** An Amazon Managed Prometheus remote-write URL: its region and workspace id. */
@@ -26,6 +27,6 @@ export function readMonitoring(p: Problems, m: MonitoringArgs): Model["monitorin
     if (remoteWriteSigV4 && remoteWriteUrl && !AMP_WRITE_URL.test(remoteWriteUrl)) {
         p.push(`monitoring.remoteWriteSigV4: true, but monitoring.remoteWriteUrl ${JSON.stringify(remoteWriteUrl)} is not an Amazon Managed Prometheus workspace URL; use "https://aps-workspaces.<region>.amazonaws.com/workspaces/ws-…/api/v1/remote_write" or turn SigV4 off`);
     }
-    const alarmEmail = matching(p, "monitoring.alarmEmail", m.alarmEmail, EMAIL, `an e-mail address such as "ops@foobar.com"`);
+    const alarmEmail = readReference(p, "monitoring.alarmEmail", m.alarmEmail);
     return { sink, remoteWriteUrl, remoteWriteSigV4, alarmEmail };
 }

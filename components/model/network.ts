@@ -2,6 +2,7 @@
 import { NetworkArgs, NetworkMode } from "../types";
 import { Cidr, nthSubnet, overlaps, parseIpv4Cidr } from "./cidr";
 import { Problems, matching, oneOf, subnetCidr } from "./fields";
+import { readReference } from "./references";
 
 export interface NetworkChoice {
     mode: NetworkMode;
@@ -9,8 +10,10 @@ export interface NetworkChoice {
     vpc?: Cidr;
     pub?: Cidr;
     priv?: Cidr;
-    /** The arguments as given (existing ids, availability zone). */
+    /** The arguments as given (availability zone). */
     given: NetworkArgs;
+    /** The existing VPC and subnets: checked ids, or DEFERRED (see references.ts). */
+    existing: { vpcId?: string; publicSubnetId?: string; privateSubnetId?: string };
 }
 
 export function readNetwork(p: Problems, n: NetworkArgs, prod: boolean): NetworkChoice {
@@ -28,13 +31,14 @@ export function readNetwork(p: Problems, n: NetworkArgs, prod: boolean): Network
     if (pub && priv && overlaps(pub, priv)) {
         p.push(`network.privateSubnetCidr: ${priv.text} overlaps network.publicSubnetCidr ${pub.text}; subnets must not overlap`);
     }
+    const existing: NetworkChoice["existing"] = {};
     if (n.existingVpcId !== undefined) {
-        matching(p, "network.existingVpcId", n.existingVpcId, /^vpc-[0-9a-f]{8,17}$/, `a VPC id such as "vpc-0123456789abcdef0"`);
-        matching(p, "network.existingPublicSubnetId", n.existingPublicSubnetId ?? "", /^subnet-[0-9a-f]{8,17}$/, `a subnet id such as "subnet-0123456789abcdef0" (required with existingVpcId)`);
-        matching(p, "network.existingPrivateSubnetId", n.existingPrivateSubnetId ?? "", /^subnet-[0-9a-f]{8,17}$/, `a subnet id such as "subnet-0123456789abcdef0" (required with existingVpcId)`);
+        existing.vpcId = readReference(p, "network.existingVpcId", n.existingVpcId);
+        existing.publicSubnetId = readReference(p, "network.existingPublicSubnetId", n.existingPublicSubnetId ?? "");
+        existing.privateSubnetId = readReference(p, "network.existingPrivateSubnetId", n.existingPrivateSubnetId ?? "");
     } else if (n.existingPublicSubnetId !== undefined || n.existingPrivateSubnetId !== undefined) {
         p.push(`network.existingVpcId: missing; existing subnet ids need the VPC they belong to`);
     }
     if (n.availabilityZone !== undefined) matching(p, "network.availabilityZone", n.availabilityZone, /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, `a zone name such as "eu-west-1a"`);
-    return { mode, vpc: vpcOk, pub, priv, given: n };
+    return { mode, vpc: vpcOk, pub, priv, given: n, existing };
 }

@@ -3,6 +3,7 @@
 import { DnsArgs, TlsArgs, TlsMode } from "../types";
 import { EMAIL, Problems, bool, matching, oneOf } from "./fields";
 import type { Model } from "./shape";
+import { readReference } from "./references";
 
 const ACME_DIRECTORIES: { [k: string]: string } = {
     production: "https://acme-v02.api.letsencrypt.org/directory",
@@ -40,7 +41,7 @@ export function readTls(p: Problems, t: TlsArgs): Model["tls"] {
 }
 
 export function readDns(p: Problems, dns: DnsArgs | undefined, tls: Model["tls"], domain: string): { dns: Model["dns"]; apexDomain: string } {
-    const hostedZoneId = matching(p, "dns.hostedZoneId", dns?.hostedZoneId, /^Z[0-9A-Z]{4,32}$/, `a Route53 hosted zone id such as "Z0123456789ABCDEFGHIJ"`);
+    const hostedZoneId = readReference(p, "dns.hostedZoneId", dns?.hostedZoneId);
     if (tls.mode === TlsMode.Acm && !hostedZoneId) p.push(`dns.hostedZoneId: missing; tls.mode "acm" validates the certificate by DNS and needs the Route53 zone of the domain`);
     const apexDomain = domain.split(".").slice(1).join(".");
     if (tls.redirectApex && apexDomain.split(".").length < 2) p.push(`tls.redirectApex: ${domain} has no apex above it to redirect; use a domain such as "www.foobar.com"`);

@@ -106,6 +106,11 @@ export const SHAPES: { [type: string]: Shape } = {
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ec2("sg-", "security-group", (c) => ({
         name: "default", description: "default VPC security group", ingress: c.inputs.ingress ?? [], egress: c.inputs.egress ?? [],
     })),
+    // id = the key name; keyPairId key-…
+    "aws:ec2/keyPair:KeyPair": (c) => {
+        const keyName = c.inputs.keyName ?? c.auto();
+        return { id: keyName, state: { keyName, keyPairId: c.ec2Id("key-"), arn: `arn:aws:ec2:${c.region}:${c.account}:key-pair/${keyName}`, fingerprint: "mock" } };
+    },
     "aws:ec2/flowLog:FlowLog": ec2("fl-", "vpc-flow-log", (c) => ({ logFormat: "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}", trafficType: c.inputs.trafficType })),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ec2("sgr-", "security-group-rule", (_c, id) => ({ securityGroupRuleId: id })),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ec2("sgr-", "security-group-rule", (_c, id) => ({ securityGroupRuleId: id })),
@@ -182,6 +187,11 @@ export const SHAPES: { [type: string]: Shape } = {
     },
 
     // --- Route53 / ACM ---------------------------------------------------------------------
+    // A hosted zone: id = zoneId = "Z" + 20 upper-case alphanumerics.
+    "aws:route53/zone:Zone": (c) => {
+        const zoneId = `Z${mockHex(`zone:${c.urn}`, 20).toUpperCase()}`;
+        return { id: zoneId, state: { zoneId, arn: `arn:aws:route53:::hostedzone/${zoneId}`, nameServers: ["ns-1.awsdns-01.org"] } };
+    },
     // id "<zone>_<name>_<type>"; fqdn is the name without the trailing dot.
     "aws:route53/record:Record": (c) => ({
         id: `${c.inputs.zoneId}_${c.inputs.name}_${c.inputs.type}`, state: { fqdn: String(c.inputs.name).replace(/\.$/, "") },
