@@ -69,7 +69,10 @@ const clientOf = (req) => String(req.headers["x-forwarded-for"] || req.socket.re
 const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 async function handle(req, res, db) {
-  const url = new URL(req.url, "http://app");
+  // The request target as a path on this app: "//x" or an absolute-form target must not be read
+  // as a URL of its own (new URL("//", base) throws, which answered 503 with the parser's message).
+  const target = String(req.url || "/").replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "");
+  const url = new URL(`http://app${target.startsWith("/") ? "" : "/"}${target}`);
   if (url.pathname === "/healthz") {
     await query(db, "SELECT 1");
     return send(res, 200, "text/plain", "ok\n");
@@ -102,8 +105,10 @@ async function handle(req, res, db) {
 function onRequest(req, res) {
   const db = pool || mysql.createConnection(dbOptions).on("error", () => {});
   handle(req, res, db).catch((err) => {
-    // The database is down or slow: answer 503 at once instead of hanging.
-    if (!res.headersSent) send(res, 503, "text/plain", `database unavailable: ${err.code || err.message}\n`);
+    // The database is down or slow: answer 503 at once instead of hanging. The cause goes to the
+    // journal, never to the client.
+    console.error(`request ${req.method} failed: ${err.code || err.message}`);
+    if (!res.headersSent) send(res, 503, "text/plain", "database unavailable\n");
   }).finally(() => {
     if (db !== pool) db.end((e) => e && db.destroy());
   });
