@@ -15,7 +15,8 @@ function freePort(): Promise<number> {
 /** One raw HTTP/1.1 request (the target exactly as given), its status line and body. */
 function raw(port: number, target: string): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
-        const sock = net.connect(port, "127.0.0.1", () => sock.end(`GET ${target} HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n`));
+        // write, not end: a half-closed client makes Node drop a response that is still on its way.
+        const sock = net.connect(port, "127.0.0.1", () => sock.write(`GET ${target} HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n`));
         let data = "";
         sock.on("data", (d) => (data += d)).on("end", () => {
             const m = /^HTTP\/1\.1 (\d{3})/.exec(data);
