@@ -5,6 +5,7 @@
 import * as path from "path";
 import { STATE, writeJson } from "../files";
 import { CheckResult, context } from "./common";
+import { databaseCheck } from "./database";
 import { e2eCheck } from "./e2e";
 import { firewallCheck } from "./firewall";
 import { hardened, hardeningChecks } from "./hardening";
@@ -28,6 +29,7 @@ export async function runChecks(json: boolean): Promise<number> {
   if (!json) process.stdout.write(`checking the lab: https://${ctx.state.domain}/ via ${ctx.state.balancer.name} (${ctx.state.balancer.ip})\n`);
   if (ctx.stale && !json) process.stdout.write("note: the working tree now renders different payloads than the ones this lab booted; checking the booted ones (run `down` + `up` to boot the new ones)\n");
   done(await servicesCheck(ctx));
+  done(await databaseCheck(ctx));
   // The request-count check first, while nothing else sends traffic through the balancer.
   done(await monitoringCheck(ctx));
   // testssl takes about a minute: run it while the other checks run.
