@@ -25,7 +25,8 @@ export function collectorSpec(root: ServerRoot, spec: ServiceSpec, log: (msg: st
   }
   let url: string | undefined;
   for (const [k, v] of Object.entries<Record<string, any>>(doc.exporters ?? {})) {
-    if (k.startsWith("prometheusremotewrite") && v?.endpoint) url = v.endpoint;
+    // "$$" is the collector's escape for "$" (components/payloads/escape.ts collectorLiteral).
+    if (k.startsWith("prometheusremotewrite") && v?.endpoint) url = String(v.endpoint).replace(/\$\$/g, "$");
   }
   for (const s of scrape) {
     const iv = typeof s.scrape_interval === "string" ? parseInt(s.scrape_interval, 10) : undefined;
