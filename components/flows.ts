@@ -2,7 +2,7 @@
 // each server's nftables ruleset and the lab's firewall matrix are all rendered from this list.
 // The model's shape only (not ./model, whose buildModel calls buildFlows): no import cycle.
 import type { Endpoint, Flow, Model } from "./model/shape";
-import { Ports, Role } from "./model/shape";
+import { Ports, Role, isCluster } from "./model/shape";
 
 export type { Endpoint, Flow };
 
@@ -16,7 +16,7 @@ export function urlPort(url: string): number {
     return u.port ? Number(u.port) : u.protocol === "http:" ? 80 : 443;
 }
 
-type FlowInputs = Pick<Model, "servers" | "adminCidrs" | "app" | "tls" | "monitoring" | "network" | "hardening">;
+type FlowInputs = Pick<Model, "servers" | "adminCidrs" | "app" | "tls" | "monitoring" | "network" | "hardening" | "database">;
 
 export function buildFlows(model: FlowInputs): Flow[] {
     const flows: Flow[] = [];
@@ -48,6 +48,16 @@ export function buildFlows(model: FlowInputs): Flow[] {
     between(Role.Replica, Role.Database, Ports.mysql, "mysql", "replica streams the primary's binary log (TLS required)");
     // Standing, so that a promotion (sws-db-promote, then sws-app-use-db) needs no firewall change.
     between(Role.App, Role.Replica, Ports.mysql, "mysql", "application's database after the replica is promoted (TLS required)");
+
+    if (isCluster(model)) {
+        // Galera between the database servers only, every pair both ways, all three encrypted with
+        // the internal CA (socket.ssl_* for replication and IST, socat TLS for SST).
+        between(Role.Database, Role.Database, Ports.galera, "galera", "Galera replication between cluster nodes (TLS, internal CA verified)");
+        between(Role.Database, Role.Database, Ports.galeraIst, "galera-ist", "Galera incremental state transfer to a rejoining node (TLS, internal CA verified)");
+        between(Role.Database, Role.Database, Ports.galeraSst, "galera-sst", "Galera full state transfer, mariabackup through socat (TLS, internal CA verified)");
+        between(Role.App, Role.Database, Ports.galeraCheck, "galera-check", "each app server's local HAProxy checks whether the node is synced in the primary component (HTTP, no data)");
+        between(Role.Database, Role.Database, Ports.galeraCheck, "galera-check", "a booting node asks its peers whether a synced cluster exists before it may found one (HTTP, no data)");
+    }
 
     model.adminCidrs.forEach((cidr, i) => {
         for (const s of model.servers) {

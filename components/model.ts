@@ -7,7 +7,8 @@
 //   app.ts, resources.ts, backup.ts, patching.ts, secrets.ts   one section each
 //   build.ts      buildModel: the sections in order, then the flows (../flows.ts)
 //   cidr.ts       CIDR arithmetic on top of ipaddr.js
-export { Role, Ports, serversWith } from "./model/shape";
+export { Role, Ports, serversWith, isCluster, needsInternalCa } from "./model/shape";
+export { CLUSTER_NODES } from "./model/database";
 export type { ServerModel, SecretRef, Model, BackupModel, PatchingModel, Flow, Endpoint } from "./model/shape";
 export { SecuredWebStackArgsError } from "./model/fields";
 export { buildModel } from "./model/build";

@@ -2,7 +2,7 @@
 // registered before that succeeds), then renders the model onto AWS.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { buildModel, Model, Role, serversWith } from "./model";
+import { buildModel, Model, Role, needsInternalCa, serversWith } from "./model";
 import type { SecuredWebStackArgs } from "./types";
 import { TlsMode } from "./types";
 import { createNetwork } from "./aws/network";
@@ -86,7 +86,7 @@ export class SecuredWebStack extends pulumi.ComponentResource {
         const network = createNetwork(name, model, tags, child, refs);
         const groups = createSecurityGroups(name, model, network.vpcId, tags, child);
         const tlsMaterial = createTls(name, model, { certificatePem: args.tls?.certificatePem, privateKeyPem: args.tls?.privateKeyPem, hostedZoneId: refs.hostedZoneId }, tags, child);
-        const internal = model.hardening.endToEndTls ? createInternalTls(name, model, child) : undefined;
+        const internal = needsInternalCa(model) ? createInternalTls(name, model, child) : undefined;
         // SecureStrings under the stack's own key: each role may decrypt only its own parameters.
         const secretsKey = createSecretsKey(name, model, accountId, tags, child);
         const given = givenSecretValues(model, { haproxyPem: tlsMaterial.haproxyPem, sumoLogicUrl: args.monitoring?.sumoLogicUrl, internalPems: internal?.serverPems });

@@ -124,7 +124,20 @@ export interface MonitoringArgs {
     alarmEmail?: pulumi.Input<string>;
 }
 
+/** How many database servers hold the data and which of them accept writes. */
+export const DatabaseTopology = {
+    /** One MySQL/MariaDB server on the first application server (the seed's server 3). */
+    Single: "single",
+    /** The same plus a read-only replica server with a scripted, manual promotion (was hardening.databaseReplica). */
+    Replica: "replica",
+    /** Three MariaDB Galera servers, every one accepting writes; applications reach the live ones through a local HAProxy. */
+    Cluster: "cluster",
+} as const;
+export type DatabaseTopology = typeof DatabaseTopology[keyof typeof DatabaseTopology];
+
 export interface DatabaseArgs {
+    /** "single", "replica" (a read-only replica, manual promotion) or "cluster" (three MariaDB Galera servers, synchronous, multi-writer; MariaDB on either OS). Default "single" ("replica" when hardening.databaseReplica is true). */
+    topology?: DatabaseTopology;
     /** Schema used by the application. Default "app". */
     name?: string;
     /** Application database user. Default "app". */
@@ -154,7 +167,7 @@ export interface AppArgs {
 export interface HardeningArgs {
     /** Re-encrypt balancer → web → app with certificates from an internal CA, verified on every hop; the database requires TLS over the network. Removes tls-terminated-at-balancer. Default false. */
     endToEndTls?: boolean;
-    /** A read-only MySQL replica server (GTID auto-positioning, its own firewall, data volume and monitoring) with a scripted promotion. Removes single-database-writer. Default false. */
+    /** Same as database.topology "replica" (kept as an alias): a read-only MySQL replica server (GTID auto-positioning, its own firewall, data volume and monitoring) with a scripted, manual promotion. single-database-writer stays advisory on it (a person must promote); database.topology "cluster" removes it. Default false. */
     databaseReplica?: boolean;
 }
 

@@ -181,3 +181,36 @@ describe("component under mocks: hardened", function () {
         assert.ok(!lb.includes("MOCKPRIVATEKEYMATERIAL"));
     });
 });
+
+describe("component under mocks: database.topology cluster", function () {
+    this.timeout(60000); // seven servers under mocks on a loaded 2-core machine
+    let captured: Captured[];
+    let Stack: typeof import("../components/securedWebStack").SecuredWebStack;
+    before(() => {
+        captured = installMocks();
+        Stack = require("../components/securedWebStack").SecuredWebStack;
+    });
+    it("three database servers, each with its own security group, data volume, backups, certificate and Galera alarms; Galera ports between their groups only", async () => {
+        captured.length = 0;
+        const s = new Stack("sws-prod", { domain: "www.foobar.com", environment: "prod", os: "debian-12", appServers: 2, database: { topology: "cluster" }, monitoring: { alarmEmail: "ops@foobar.com" } });
+        await valueOf(s.instanceIds);
+        await settle(captured);
+        const dbs = ["db-1", "db-2", "db-3"];
+        assert.deepStrictEqual(ofType(captured, "aws:ec2/instance:Instance").map((i) => i.name).sort(),
+            ["sws-prod-app-1", "sws-prod-app-2", ...dbs.map((d) => `sws-prod-${d}`), "sws-prod-lb", "sws-prod-web-1"].sort());
+        const sgNames = ofType(captured, "aws:ec2/securityGroup:SecurityGroup").map((g) => g.name);
+        for (const d of dbs) assert.ok(sgNames.some((n) => n.includes(d)), `security group of ${d}: ${sgNames.join(", ")}`);
+        assert.deepStrictEqual(ofType(captured, "aws:ebs/volume:Volume").map((v) => v.name).sort(), dbs.map((d) => `sws-prod-${d}-data`));
+        const ins = ofType(captured, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+        for (const port of [4567, 4568, 4444]) {
+            const rules = ins.filter((r) => r.inputs.fromPort === port);
+            assert.strictEqual(rules.length, 6, `${port}: every ordered pair of the three nodes`);
+            for (const r of rules) assert.match(r.name, /^sws-prod-db-\d-to-db-\d-galera/, r.name);
+        }
+        const certs = ofType(captured, "tls:index/locallySignedCert:LocallySignedCert").map((c) => c.name).sort();
+        assert.deepStrictEqual(certs.filter((c) => c.includes("internal")), dbs.map((d) => `sws-prod-${d}-internal-cert`), "Galera's TLS without endToEndTls");
+        const alarms = ofType(captured, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs.name as string);
+        for (const d of dbs) for (const what of ["galera-size", "galera-flow-control", "galera-recv-queue"]) assert.ok(alarms.includes(`sws-prod-prod-${what}-${d}`), `${what} ${d}`);
+        for (const d of dbs) assert.ok(alarms.some((a) => a.includes("backup") && a.includes(d)), `backup alarm of ${d}: ${alarms.filter((a) => a.includes("backup")).join(", ")}`);
+    });
+});

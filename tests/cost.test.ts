@@ -28,3 +28,13 @@ describe("estimated monthly cost", () => {
         assert.ok(e.lines.some((l) => l.item === "ACM exportable certificate" && l.usd === 1.25));
     });
 });
+
+describe("cost: database topologies", () => {
+    it("counts one data volume per server holding a datadir: the writer, a replica, each cluster node", () => {
+        const volumes = (topology: "single" | "replica" | "cluster") =>
+            estimateMonthlyCost(buildModel({ domain: "www.foobar.com", database: { topology }, hardening: { endToEndTls: topology === "replica" } })).lines.filter((l) => l.item.includes("data volume")).map((l) => l.item.split(" ")[0]);
+        assert.deepStrictEqual(volumes("single"), ["app-1"]);
+        assert.deepStrictEqual(volumes("replica"), ["app-1", "db-replica"]);
+        assert.deepStrictEqual(volumes("cluster"), ["db-1", "db-2", "db-3"]);
+    });
+});

@@ -47,6 +47,7 @@ const BAD: [string, any, string, string][] = [
     ["database name with quote", { database: { name: "app'; DROP" } }, "database.name", "letters"],
     ["reserved database user", { database: { user: "root" } }, "database.user", "reserved"],
     ["data volume too small", { database: { volumeGiB: 2 } }, "database.volumeGiB", "8 to 16384"],
+    ["unknown database topology", { database: { topology: "galera" } }, "database.topology", `"single", "replica", "cluster"`],
     ["app port clashes with MySQL", { app: { port: Ports.mysql } }, "app.port", "clashes"],
     ["app port privileged", { app: { port: 80 } }, "app.port", "1024 to 65535"],
     ["artifact without checksum", { app: { artifactUrl: "https://example.com/app.tgz", startCommand: "node ." } }, "app.artifactSha256", "missing"],

@@ -28,7 +28,8 @@ export function estimateMonthlyCost(model: Model, alarms = 0, metrics = 0): Cost
         lines.push({ item: `${s.name} root volume ${ROOT_GB} GiB gp3`, usd: ROOT_GB * prices.gp3GbMonth });
         // The balancer's Elastic IP and every other public address are charged alike.
         if (s.publicIp || s.roles.includes("balancer")) lines.push({ item: `${s.name} public IPv4`, usd: prices.publicIpv4Hourly * h });
-        if (s.roles.includes("database")) lines.push({ item: `${s.name} data volume ${model.database.volumeGiB} GiB gp3`, usd: model.database.volumeGiB * prices.gp3GbMonth });
+        // Every server with a datadir has its own data volume: the writer, a replica, each cluster node.
+        if (s.roles.includes("database") || s.roles.includes("replica")) lines.push({ item: `${s.name} data volume ${model.database.volumeGiB} GiB gp3`, usd: model.database.volumeGiB * prices.gp3GbMonth });
     }
     if (model.network.mode === NetworkMode.NatGateway && !model.network.existingVpcId) {
         lines.push({ item: "NAT gateway (hours only)", usd: prices.natGatewayHourly * h }, { item: "NAT gateway public IPv4", usd: prices.publicIpv4Hourly * h });

@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createBackupAlarms } from "./backup";
 import { createTelemetryKey } from "./logs";
 import { knownValue } from "../model/references";
-import { Model, Role, ServerModel, serversWith } from "../model";
+import { Model, Role, ServerModel, isCluster, serversWith } from "../model";
 import { MonitoringSink } from "../types";
 import { DATA_MOUNT } from "../payloads/database";
 import {
@@ -21,8 +21,8 @@ import {
 export interface MonitoredServer { server: ServerModel; instance: aws.ec2.Instance }
 
 /** CloudWatch custom metrics a server publishes: one per name and dimension set (see CLOUDWATCH_SERIES). */
-export function customMetricCount(model: Pick<Model, "servers">): number {
-    return model.servers.reduce((n, s) => n + cloudWatchSeries(s.roles).reduce((m, c) => m + c.names.length, 0), 0);
+export function customMetricCount(model: Pick<Model, "servers" | "database">): number {
+    return model.servers.reduce((n, s) => n + cloudWatchSeries(s.roles, isCluster(model)).reduce((m, c) => m + c.names.length, 0), 0);
 }
 
 /** Days CloudWatch keeps the collectors' log groups. */
@@ -36,6 +36,10 @@ export const THRESHOLDS = {
     certificateDays: 14,
     /** Width of the anomaly band (standard deviations) for the QPS spike alarm. */
     spikeBand: 4,
+    /** Galera (database.topology "cluster"): share of time a node's replication was paused by flow control. */
+    galeraFlowControlPausedRatio: 0.1,
+    /** Galera: write sets waiting on a node to be applied (average over 5 minutes). */
+    galeraRecvQueue: 100,
 } as const;
 
 /**
@@ -315,6 +319,38 @@ export function createMonitoring(
             statistic: "Maximum", period: 60, evaluationPeriods: 3, datapointsToAlarm: 3,
             comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, treatMissingData: "missing",
         }, opts);
+    }
+
+    // Galera, per node: a node out of its component (or the component itself shrunk), replication
+    // paused by flow control (a node too slow to apply), a growing receive queue.
+    if (isCluster(model)) {
+        const nodes = serversWith(model, Role.Database);
+        for (const node of nodes) {
+            alarm(`${name}-alarm-galera-size-${node.name}`, {
+                ...common, name: alarmName(`galera-size-${node.name}`),
+                alarmDescription: `${node.name} sees fewer than ${nodes.length} nodes in its Galera component for 2 minutes (a node is down or partitioned; missing data counts as breaching).`,
+                namespace: CW_NAMESPACE, metricName: "mysql_global_status_wsrep_cluster_size", dimensions: dims(model, node.name),
+                statistic: "Minimum", period: 60, evaluationPeriods: 2, datapointsToAlarm: 2,
+                comparisonOperator: "LessThanThreshold", threshold: nodes.length, treatMissingData: "breaching",
+            }, opts);
+            alarm(`${name}-alarm-galera-flow-control-${node.name}`, {
+                ...common, name: alarmName(`galera-flow-control-${node.name}`),
+                alarmDescription: `Galera replication on ${node.name} was paused by flow control more than ${THRESHOLDS.galeraFlowControlPausedRatio * 100} % of the time in 3 of 5 minutes (a node cannot apply writes fast enough; every commit waits).`,
+                comparisonOperator: "GreaterThanThreshold", threshold: THRESHOLDS.galeraFlowControlPausedRatio, evaluationPeriods: 5, datapointsToAlarm: 3,
+                treatMissingData: "missing",
+                metricQueries: [
+                    { id: "paused", returnData: false, metric: metric("mysql_global_status_wsrep_flow_control_paused_ns", dims(model, node.name), "Maximum", 60) },
+                    { id: "ratio", returnData: true, label: "paused share", expression: "RATE(paused) / 1000000000" },
+                ],
+            }, opts);
+            alarm(`${name}-alarm-galera-recv-queue-${node.name}`, {
+                ...common, name: alarmName(`galera-recv-queue-${node.name}`),
+                alarmDescription: `More than ${THRESHOLDS.galeraRecvQueue} write sets wait to be applied on ${node.name} (average over 5 minutes): it lags behind the cluster.`,
+                namespace: CW_NAMESPACE, metricName: "mysql_global_status_wsrep_local_recv_queue", dimensions: dims(model, node.name),
+                statistic: "Average", period: 300, evaluationPeriods: 1,
+                comparisonOperator: "GreaterThanThreshold", threshold: THRESHOLDS.galeraRecvQueue, treatMissingData: "missing",
+            }, opts);
+        }
     }
 
     billedAlarms += createBackupAlarms(name, model, actions, opts).length;

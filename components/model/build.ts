@@ -1,7 +1,7 @@
 // buildModel: SecuredWebStackArgs → the validated topology model, one named section at a time. Every
 // section records its problems in one list, so a single call reports every bad field; nothing is
 // derived (servers' secrets, flows) until the list is empty.
-import { NetworkMode, OsFamily, SecuredWebStackArgs, TlsMode } from "../types";
+import { DatabaseTopology, NetworkMode, OsFamily, SecuredWebStackArgs, TlsMode } from "../types";
 import { importedCertificateProblems } from "./certificate";
 import { buildFlows } from "../flows";
 import { nthAddress } from "./cidr";
@@ -14,7 +14,7 @@ import { readNetwork } from "./network";
 import { readAdminAccess } from "./adminAccess";
 import { readDns, readTls } from "./tls";
 import { readMonitoring } from "./monitoring";
-import { readDatabase } from "./database";
+import { readDatabase, readTopology } from "./database";
 import { readApp, readDeployGate } from "./app";
 import { readResourceSettings } from "./resources";
 import { validateBackupArgs } from "./backup";
@@ -33,7 +33,8 @@ export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
     readStackName(p, name);
     const { domain, environment, prod, layout, os } = readIdentity(p, args);
     const sizing = readSizing(p, args);
-    const hardening = readHardening(p, args, layout, sizing.appServers);
+    const topology = readTopology(p, args);
+    const hardening = readHardening(p, args, layout, sizing.appServers, topology);
     const network = readNetwork(p, args.network ?? {}, prod);
     const { adminCidrs, sshKeyName } = readAdminAccess(p, args);
     const tls = readTls(p, args.tls ?? {});
@@ -44,11 +45,11 @@ export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
         p.push(...importedCertificateProblems(domain, t.certificatePem, t.privateKeyPem));
     }
     const monitoring = readMonitoring(p, args.monitoring ?? {});
-    const database = readDatabase(p, args.database ?? {});
+    const database = readDatabase(p, args.database ?? {}, topology);
     const app = readApp(p, args.app ?? {});
     const deployGate = readDeployGate(p, args.deployGate ?? {});
     const { terminationProtection, tags } = readResourceSettings(p, args, prod);
-    const servers = placeServers(p, layout, sizing, hardening, network);
+    const servers = placeServers(p, layout, sizing, hardening, network, topology);
     const backup = validateBackupArgs(args.backup, p, environment);
     const patching = validatePatchingArgs(args.patching, p);
 
@@ -60,7 +61,8 @@ export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
     const prefix = `/${name}/${environment}`;
     const model: Omit<Model, "flows"> = {
         name, domain, apexDomain, environment, layout, os,
-        dbEngine: os === OsFamily.Debian12 ? "mariadb" : "mysql",
+        // Galera is MariaDB's: a cluster runs MariaDB on either OS (Ubuntu 24.04 packages it too).
+        dbEngine: os === OsFamily.Debian12 || topology === DatabaseTopology.Cluster ? "mariadb" : "mysql",
         servers, parameterPrefix: prefix,
         network: {
             mode: network.mode, vpcCidr: vpc.text, publicSubnetCidr: pub.text, privateSubnetCidr: publicOnly ? pub.text : priv.text,
@@ -70,7 +72,7 @@ export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
         },
         adminCidrs, sshKeyName, tls, dns, monitoring, database, app,
         deployGate, backup, patching, terminationProtection, tags,
-        secrets: secretRefs({ prefix, servers, tlsMode: tls.mode, sink: monitoring.sink, ...hardening, appServers: sizing.appServers }),
+        secrets: secretRefs({ prefix, servers, tlsMode: tls.mode, sink: monitoring.sink, ...hardening, appServers: sizing.appServers, cluster: topology === DatabaseTopology.Cluster }),
         hardening: {
             ...hardening,
             webPort: hardening.endToEndTls ? Ports.webTls : Ports.web,

@@ -12,9 +12,11 @@ export interface SecretInputs {
     endToEndTls: boolean;
     databaseReplica: boolean;
     appServers: number;
+    /** database.topology "cluster": each node needs its certificate (Galera runs over TLS). */
+    cluster: boolean;
 }
 
-export function secretRefs({ prefix, servers, tlsMode, sink, endToEndTls, databaseReplica, appServers }: SecretInputs): SecretRef[] {
+export function secretRefs({ prefix, servers, tlsMode, sink, endToEndTls, databaseReplica, appServers, cluster }: SecretInputs): SecretRef[] {
     const holders = (role: Role) => servers.filter((s) => s.roles.includes(role)).map((s) => s.name);
     const secrets: SecretRef[] = [
         { name: "db-app-password", parameter: `${prefix}/db-app-password`, path: "/run/sws/secrets/db-app-password", group: "sws-app", servers: [...new Set([...holders(Role.App), ...holders(Role.Database)])] },
@@ -25,13 +27,15 @@ export function secretRefs({ prefix, servers, tlsMode, sink, endToEndTls, databa
     }
     // Internal TLS: one key + certificate per server from the stack's internal CA, one file per
     // consuming service (each reads it as its own group): Nginx (root), the app, MySQL.
+    // A cluster node gets its MySQL certificate even without endToEndTls: Galera replicates and
+    // transfers state over TLS only.
     const dbOverNetwork = databaseReplica || appServers > 1;
-    if (endToEndTls) {
+    if (endToEndTls || cluster) {
         for (const s of servers) {
             const consumers: [string, string][] = [];
-            if (s.roles.includes(Role.Web)) consumers.push(["nginx", "root"]);
-            if (s.roles.includes(Role.App)) consumers.push(["app", "sws-app"]);
-            if ((s.roles.includes(Role.Database) && dbOverNetwork) || s.roles.includes(Role.Replica)) consumers.push(["mysql", "mysql"]);
+            if (endToEndTls && s.roles.includes(Role.Web)) consumers.push(["nginx", "root"]);
+            if (endToEndTls && s.roles.includes(Role.App)) consumers.push(["app", "sws-app"]);
+            if ((s.roles.includes(Role.Database) && (dbOverNetwork || cluster)) || s.roles.includes(Role.Replica)) consumers.push(["mysql", "mysql"]);
             for (const [who, group] of consumers) {
                 secrets.push({ name: `internal-tls-${who}`, parameter: `${prefix}/internal-tls/${s.name}`, path: `/run/sws/secrets/internal-tls-${who}.pem`, group, servers: [s.name] });
             }

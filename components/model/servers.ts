@@ -1,6 +1,7 @@
 // Section "servers": instance types and counts (sizing), the hardening switches that add servers or
 // change ports, and the placement of every server at its fixed private address.
-import { Layout, NetworkMode, SecuredWebStackArgs } from "../types";
+import { DatabaseTopology, Layout, NetworkMode, SecuredWebStackArgs } from "../types";
+import { CLUSTER_NODES } from "./database";
 import { Cidr, nthAddress, size } from "./cidr";
 import { Problems, bool, intIn, matching } from "./fields";
 import { Role, ServerModel } from "./shape";
@@ -35,18 +36,22 @@ export interface HardeningSwitches {
     databaseReplica: boolean;
 }
 
-export function readHardening(p: Problems, args: SecuredWebStackArgs, layout: Layout, appServers: number): HardeningSwitches {
+/** The hardening switches; hardening.databaseReplica is read with database.topology (readTopology), whose alias it is. */
+export function readHardening(p: Problems, args: SecuredWebStackArgs, layout: Layout, appServers: number, topology: DatabaseTopology): HardeningSwitches {
     const h = args.hardening ?? {};
     const endToEndTls = bool(p, "hardening.endToEndTls", h.endToEndTls, false);
-    const databaseReplica = bool(p, "hardening.databaseReplica", h.databaseReplica, false);
-    if (layout === Layout.AllInOne && (endToEndTls || databaseReplica || appServers > 1)) {
-        p.push(`layout: "all-in-one" is for comparison only and takes no hardening switches or appServers; use layout "split"`);
+    const databaseReplica = topology === DatabaseTopology.Replica;
+    if (layout === Layout.AllInOne && (endToEndTls || topology !== DatabaseTopology.Single || appServers > 1)) {
+        p.push(`layout: "all-in-one" is for comparison only and takes no hardening switches, database topology or appServers; use layout "split"`);
     }
     // With more than one app server, or a replica, the database listens on the network; the only TLS
     // material the stack has for it is the internal CA of endToEndTls. Rejected rather than switched
     // on silently: turning it on adds a CA, certificates and TLS ports on every tier (see the
     // README's replacement table), which the configuration should say.
-    const dbOnNetwork = appServers > 1 ? `appServers: ${appServers}` : databaseReplica ? "hardening.databaseReplica" : undefined;
+    // A cluster is exempt: it always has the internal CA (Galera replicates over TLS only) and its
+    // nodes require TLS from every MySQL client (payloads/database.ts).
+    const cluster = topology === DatabaseTopology.Cluster;
+    const dbOnNetwork = cluster ? undefined : appServers > 1 ? `appServers: ${appServers}` : databaseReplica ? "hardening.databaseReplica" : undefined;
     if (dbOnNetwork && !endToEndTls && layout !== Layout.AllInOne) {
         p.push(`hardening.endToEndTls: false, but ${dbOnNetwork} puts the database on the network, where it must require TLS; set hardening.endToEndTls: true (the internal CA then secures every hop, the database link included)`);
     }
@@ -55,13 +60,14 @@ export function readHardening(p: Problems, args: SecuredWebStackArgs, layout: La
 
 /**
  * Every server with its roles and fixed private address (host 10 the balancer, 20+ web, 30+ app,
- * 40 the replica). Servers find each other by address, so replacing one never changes another's
+ * 40 the replica, 41–43 the cluster's database servers). Servers find each other by address, so replacing one never changes another's
  * user data. A subnet too small for them is a problem on its field.
  */
 export function placeServers(
     p: Problems, layout: Layout, sizing: Sizing, hardening: HardeningSwitches,
-    network: { mode: NetworkMode; pub?: Cidr; priv?: Cidr },
+    network: { mode: NetworkMode; pub?: Cidr; priv?: Cidr }, topology: DatabaseTopology = DatabaseTopology.Single,
 ): ServerModel[] {
+    const cluster = topology === DatabaseTopology.Cluster;
     const { types, webServers, appServers } = sizing;
     const servers: ServerModel[] = [];
     const publicOnly = network.mode === NetworkMode.PublicSubnets;
@@ -87,8 +93,10 @@ export function placeServers(
         // with a lone "web"/"app" keep their resources through aliases, components/aws/naming.ts.)
         for (let i = 1; i <= webServers; i++) add(`web-${i}`, [Role.Web], types.web, inner, 19 + i);
         // The seed's server 3 runs the application and the database; further app servers only the app.
-        for (let i = 1; i <= appServers; i++) add(`app-${i}`, i === 1 ? [Role.App, Role.Database] : [Role.App], types.app, inner, 29 + i);
+        // A cluster's database servers are servers of their own (41–43), every one a writer.
+        for (let i = 1; i <= appServers; i++) add(`app-${i}`, i === 1 && !cluster ? [Role.App, Role.Database] : [Role.App], types.app, inner, 29 + i);
         if (hardening.databaseReplica) add("db-replica", [Role.Replica], types.app, inner, 40);
+        if (cluster) for (let i = 1; i <= CLUSTER_NODES; i++) add(`db-${i}`, [Role.Database], types.app, inner, 40 + i);
     } else {
         const all = [Role.Balancer, Role.Web, Role.App, Role.Database];
         add("lb", all, types.balancer, "public", 10);

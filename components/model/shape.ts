@@ -2,6 +2,7 @@
 // reads. Plain data, no Pulumi types and no logic beyond lookups: it is the bottom of the import
 // order (types → model → flows → payload renderers → AWS renderer / lab → component), so that
 // flows.ts and the section validators can import it without a cycle.
+import { DatabaseTopology } from "../types";
 import type { Layout, MonitoringSink, NetworkMode, OsFamily, TlsMode } from "../types";
 
 export const Role = {
@@ -26,6 +27,14 @@ export const Ports = {
     /** The application's port over TLS (hardening.endToEndTls), replacing app.port. */
     appTls: 3443,
     mysql: 3306,
+    /** MariaDB Galera group communication between the database servers (database.topology "cluster"), TLS. */
+    galera: 4567,
+    /** Galera incremental state transfer (IST: a rejoining node catches up from a peer's cache), TLS. */
+    galeraIst: 4568,
+    /** Galera full state transfer (SST: mariabackup streamed through socat), TLS. */
+    galeraSst: 4444,
+    /** A cluster node's health for the app servers' HAProxy and its booting peers: HTTP 200 only when synced in the primary component. */
+    galeraCheck: 9200,
     ssh: 22,
     /** Local-only listeners (127.0.0.1): never in a flow, never open in a firewall. */
     local: {
@@ -103,7 +112,11 @@ export interface Model {
         remoteWriteSigV4: boolean;
         alarmEmail?: string;
     };
-    database: { name: string; user: string; volumeGiB: number; exporterUser: string };
+    database: {
+        name: string; user: string; volumeGiB: number; exporterUser: string;
+        /** single | replica (hardening.databaseReplica) | cluster (three MariaDB Galera servers, every one a writer). */
+        topology: DatabaseTopology;
+    };
     app: {
         custom: boolean;
         artifactUrl?: string;
@@ -167,4 +180,14 @@ export interface Flow {
 
 export function serversWith(model: Pick<Model, "servers">, role: Role): ServerModel[] {
     return model.servers.filter((s) => s.roles.includes(role));
+}
+
+/** database.topology "cluster": every Role.Database server is a MariaDB Galera node that accepts writes. */
+export function isCluster(model: Pick<Model, "database">): boolean {
+    return model.database.topology === DatabaseTopology.Cluster;
+}
+
+/** The stack's internal CA is made and installed: hardening.endToEndTls, or a cluster (Galera always runs over TLS). */
+export function needsInternalCa(model: Pick<Model, "database" | "hardening">): boolean {
+    return model.hardening.endToEndTls || isCluster(model);
 }

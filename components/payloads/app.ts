@@ -2,17 +2,21 @@
 // as a systemd service with Restart=always. The database password is read from tmpfs.
 import * as fs from "fs";
 import * as path from "path";
-import { Ports, Role, serversWith } from "../model";
-import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, script, toolkit, unit } from "./part";
+import { Ports, Role, isCluster, serversWith } from "../model";
+import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, mergeParts, script, toolkit, unit } from "./part";
 import { SOCKET } from "./database";
 import { systemdExecArg, systemdLiteral } from "./escape";
+import { dbProxyPart } from "./dbProxy";
 
 export const APP_DIR = "/opt/sws-app";
 
 export function appPart(ctx: RenderContext): PayloadPart {
     const { model, server } = ctx;
+    const cluster = isCluster(model);
     const db = serversWith(model, Role.Database)[0];
     const local = db.name === server.name;
+    // A cluster is reached through this server's own HAProxy (dbProxy.ts), which knows the live nodes.
+    const dbHost = cluster ? "127.0.0.1" : db.privateIp;
     const tls = model.hardening.endToEndTls;
     const listen = server.roles.includes(Role.Web) ? "127.0.0.1" : server.privateIp;
     const env = envFile({
@@ -21,7 +25,7 @@ export function appPart(ctx: RenderContext): PayloadPart {
         BIND_ADDR: listen,
         WORKERS: model.app.workers,
         // Local database: its socket. Remote: TCP, with TLS verified against the internal CA.
-        ...(local ? { DB_SOCKET: SOCKET } : { DB_HOST: db.privateIp, DB_PORT: Ports.mysql, ...(tls ? { DB_SSL_CA: INTERNAL_CA } : {}) }),
+        ...(local ? { DB_SOCKET: SOCKET } : { DB_HOST: dbHost, DB_PORT: Ports.mysql, ...(tls || cluster ? { DB_SSL_CA: INTERNAL_CA } : {}) }),
         ...(tls ? { TLS_CERT_FILE: "/run/sws/secrets/internal-tls-app.pem" } : {}),
         DB_NAME: model.database.name,
         DB_USER: model.database.user,
@@ -53,7 +57,7 @@ export function appPart(ctx: RenderContext): PayloadPart {
     files.push(script("sws-app-use-db"));
     files.push(file("/etc/systemd/system/sws-app.service", unit({
         Unit: [["Description", systemdLiteral(`Application server for ${model.domain}`)],
-            ["After", "network-online.target sws-fetch.service mysql.service mariadb.service"],
+            ["After", `network-online.target sws-fetch.service mysql.service mariadb.service${cluster ? " sws-db-proxy.service" : ""}`],
             ["Wants", "network-online.target"]],
         Service: [["Type", "simple"], ["User", "sws-app"], ["Group", "sws-app"],
             // app.env is rendered; app-db.env (optional) is written by sws-app-use-db after a promotion.
@@ -63,5 +67,6 @@ export function appPart(ctx: RenderContext): PayloadPart {
         Install: [["WantedBy", "multi-user.target"]],
     })));
     runcmd.push(["systemctl", "enable", "--now", "sws-app.service"]);
-    return { packages, files, runcmd, users: ["sws-app"] };
+    const app: PayloadPart = { packages, files, runcmd, users: ["sws-app"] };
+    return cluster ? mergeParts([dbProxyPart(ctx), app]) : app;
 }

@@ -1,6 +1,6 @@
 // What every server gets whatever its roles: identity, secrets from SSM, host firewall, node
 // exporter, unattended security upgrades, log rotation.
-import { Ports } from "../model";
+import { Ports, needsInternalCa } from "../model";
 import * as fs from "fs";
 import * as path from "path";
 import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, unit } from "./part";
@@ -32,8 +32,8 @@ export function basePart(ctx: RenderContext): PayloadPart {
         // Unattended upgrades (reboot policy and window), time sync, journal cap.
         ...housekeepingFiles(model.patching),
     ];
-    if (model.hardening.endToEndTls) {
-        if (!ctx.deploy.internalCaPem) throw new Error("hardening.endToEndTls: the internal CA certificate was not provided to the renderer");
+    if (needsInternalCa(model)) {
+        if (!ctx.deploy.internalCaPem) throw new Error("hardening.endToEndTls / database.topology \"cluster\": the internal CA certificate was not provided to the renderer");
         files.push(file(INTERNAL_CA, ctx.deploy.internalCaPem));
     }
     const base: PayloadPart = {

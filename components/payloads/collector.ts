@@ -8,7 +8,7 @@
 // dashboards and alarms rely on; tests/monitoring.test.ts checks them against these scrape jobs.
 import { collectorLiteral } from "./escape";
 import * as YAML from "yaml";
-import { Ports, Role, serversWith } from "../model";
+import { Ports, Role, isCluster, serversWith } from "../model";
 import type { Model, ServerModel } from "../model";
 import { MonitoringSink } from "../types";
 import { PayloadPart, RenderContext, envFile, file, script, toolkit, unit } from "./part";
@@ -112,21 +112,33 @@ export const CLOUDWATCH_SERIES: CloudWatchSeries[] = [
     { names: ["haproxy_server_status"], dimensions: ["proxy", "server"], where: { proxy: [HAPROXY_WEB_BACKEND], state: ["UP"] } },
 ];
 
-/** The CloudWatch series of a server's own sources (keeps the user data small). */
-export function cloudWatchSeries(roles: Role[] = Object.values(Role)): CloudWatchSeries[] {
+/**
+ * A Galera node's health (database.topology "cluster"), from mysqld_exporter's SHOW GLOBAL
+ * STATUS: nodes in its component, time paused by flow control (a cumulative counter of
+ * nanoseconds), write sets waiting to be applied, and whether it accepts queries.
+ */
+export const GALERA_SERIES: CloudWatchSeries = {
+    names: ["mysql_global_status_wsrep_cluster_size", "mysql_global_status_wsrep_flow_control_paused_ns",
+        "mysql_global_status_wsrep_local_recv_queue", "mysql_global_status_wsrep_ready"],
+    dimensions: [],
+};
+
+/** The CloudWatch series of a server's own sources (keeps the user data small); `cluster`: the Galera series on database servers. */
+export function cloudWatchSeries(roles: Role[] = Object.values(Role), cluster = false): CloudWatchSeries[] {
     const jobs = scrapeJobs(roles).map((j) => j.job);
     const ours = (n: string) => jobs.includes(n.split("_")[0])
         || (n.startsWith("sws_tls_") && roles.includes(Role.Balancer))
         || (n.startsWith("sws_backup_") && roles.includes(Role.Database));
-    return CLOUDWATCH_SERIES.map((c) => ({ ...c, names: c.names.filter(ours) })).filter((c) => c.names.length > 0);
+    const series = CLOUDWATCH_SERIES.map((c) => ({ ...c, names: c.names.filter(ours) })).filter((c) => c.names.length > 0);
+    return cluster && roles.includes(Role.Database) ? [...series, GALERA_SERIES] : series;
 }
 
 // Go regexps (unanchored): `\z` ends them instead of `$`, which the collector's config expansion owns.
 const reQuote = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** awsemf metric_declarations for a server's CloudWatch series. */
-export function emfDeclarations(roles: Role[] = Object.values(Role)): MetricDeclaration[] {
-    return cloudWatchSeries(roles).map((c) => ({
+export function emfDeclarations(roles: Role[] = Object.values(Role), cluster = false): MetricDeclaration[] {
+    return cloudWatchSeries(roles, cluster).map((c) => ({
         dimensions: [[...CW_BASE_DIMENSIONS, ...c.dimensions]],
         metric_name_selectors: c.names.map((n) => `^${n}\\z`),
         ...(c.where ? {
@@ -145,8 +157,8 @@ const ottl = (v: string) => JSON.stringify(v);
  * awsemf still writes every other series into the metrics log group as plain JSON (thousands of
  * series per scrape from the node and mysqld exporters: log ingestion cost, no metric).
  */
-export function cloudWatchFilter(roles: Role[]): { metric: string[]; datapoint: string[] } {
-    const series = cloudWatchSeries(roles);
+export function cloudWatchFilter(roles: Role[], cluster = false): { metric: string[]; datapoint: string[] } {
+    const series = cloudWatchSeries(roles, cluster);
     const names = [...new Set(series.flatMap((c) => c.names))];
     // Drop a data point that no group of its metric accepts: in each group, some label has none of its values.
     const byReject = new Map<string, string[]>();
@@ -178,12 +190,12 @@ export function renderCollectorConfig(ctx: RenderContext): string {
         batch: { timeout: "10s", send_batch_size: 1024, send_batch_max_size: 2048 },
     };
     if (m.sink === MonitoringSink.CloudWatch) {
-        processors["filter/cloudwatch"] = { error_mode: "ignore", metrics: cloudWatchFilter(server.roles) };
+        processors["filter/cloudwatch"] = { error_mode: "ignore", metrics: cloudWatchFilter(server.roles, isCluster(model)) };
         exporters.awsemf = {
             region: ctx.deploy.region, namespace: CW_NAMESPACE,
             log_group_name: groups.metrics, log_stream_name: server.name,
             dimension_rollup_option: "NoDimensionRollup",
-            metric_declarations: emfDeclarations(server.roles),
+            metric_declarations: emfDeclarations(server.roles, isCluster(model)),
         };
         // Raw lines: CloudWatch Logs Insights parses HAProxy's timers for the p95 panel.
         if (logFiles(server.roles).length) exporters.awscloudwatchlogs = { region: ctx.deploy.region, log_group_name: groups.logs, log_stream_name: server.name, raw_log: true, ...queue };

@@ -8,6 +8,7 @@ import {
     LEAST_PRIVILEGE,
     Role,
     T,
+    clusterStack,
     dataVolume,
     egressRule,
     ingressRule,
@@ -60,8 +61,8 @@ export const cases: Record<string, PolicyCase> = {
     },
     "single-database-writer": {
         fail: secureStack,
-        finding: /exactly one server accepts MySQL writes \(app \[app\+database\]\)/,
-        pass: () => [...secureStack(), instance("db-replica", { roles: ["database"], payload: { replica: true }, privateIp: "10.20.1.41" })],
+        finding: /exactly one server accepts MySQL writes \(app \[app\+database\]\) and no replica or cluster node can take over/,
+        pass: () => clusterStack(3),
     },
     "identical-server-roles": {
         fail: () => [

@@ -1,6 +1,6 @@
 import * as assert from "node:assert";
 import { unknown, urnOf } from "../helpers/policyHarness";
-import { Role, T, instance, replace, resource, secureStack, serverPayload, renderCloudConfig } from "./fixtures";
+import { Role, T, clusterStack, galeraNodes, instance, replace, resource, secureStack, serverPayload, renderCloudConfig } from "./fixtures";
 import { findings, outcome } from "./run";
 
 const lb = (haproxy: Record<string, unknown>) => instance("lb", { roles: ["balancer"], payload: { haproxy } });
@@ -34,28 +34,34 @@ describe("design policies", () => {
     describe("single-database-writer", () => {
         const replica = instance("db-2", { roles: ["database"], payload: { replica: true }, privateIp: "10.20.1.41" });
 
-        it("counts replicas against minReplicas", async () => {
-            assert.deepStrictEqual(await findings("single-database-writer", [...secureStack(), replica]), []);
-            const [detail] = await findings("single-database-writer", [...secureStack(), replica], { minReplicas: 2 });
-            assert.match(detail, /and 1 replica\(s\) can take over \(at least 2 wanted\)/);
+        it("stays advisory on a replica (manual failover) and says so", async () => {
+            const [detail] = await findings("single-database-writer", [...secureStack(), replica]);
+            assert.match(detail, /exactly one server accepts MySQL writes \(app \[app\+database\]\); its 1 read-only replica\(s\) take over only when a person promotes one \(manual failover\)/);
         });
 
-        it("flags writers that form no cluster, and passes a Galera cluster", async () => {
-            const node = (name: string, ip: string, galera: boolean) =>
-                instance(name, {
-                    roles: ["database"],
-                    privateIp: ip,
-                    payload: galera ? { files: { "/etc/mysql/mariadb.conf.d/60-galera.cnf": "[galera]\nwsrep_on = ON\n[mariadb]\nwsrep_cluster_address = gcomm://10.20.1.40,10.20.1.41\n" } } : {},
-                });
-            const [detail] = await findings("single-database-writer", [node("db-1", "10.20.1.40", false), node("db-2", "10.20.1.41", false)]);
+        it("is silent for a Galera cluster of three writers, flags two (no quorum after one failure) or a minimum raised above it", async () => {
+            assert.deepStrictEqual(await findings("single-database-writer", clusterStack(3)), []);
+            const [two] = await findings("single-database-writer", clusterStack(2));
+            assert.match(two, /the multi-writer cluster has 2 node\(s\) \(db-1 \[database\], db-2 \[database\]\); with fewer than 3 the survivors of one failure hold no majority/);
+            const [five] = await findings("single-database-writer", clusterStack(3), { minClusterNodes: 5 });
+            assert.match(five, /has 3 node\(s\).*fewer than 5/);
+        });
+
+        it("flags writers that form no cluster, and a writer beside a cluster", async () => {
+            const lone = (name: string, ip: string) => instance(name, { roles: ["database"], privateIp: ip });
+            const [detail] = await findings("single-database-writer", [lone("db-1", "10.20.1.40"), lone("db-2", "10.20.1.41")]);
             assert.match(detail, /2 servers accept MySQL writes \(db-1 \[database\], db-2 \[database\]\) but they form no cluster/);
-            assert.deepStrictEqual(await findings("single-database-writer", [node("db-1", "10.20.1.40", true), node("db-2", "10.20.1.41", true)]), []);
+            const [beside] = await findings("single-database-writer", [...secureStack(), ...galeraNodes(3)]);
+            assert.match(beside, /exactly one server accepts MySQL writes \(app \[app\+database\]\)/);
         });
 
-        it("judges RDS too: a single-AZ instance is a single writer, Multi-AZ has a standby", async () => {
+        it("judges RDS too: a single-AZ instance is a single writer (its read replica is promoted by hand), Multi-AZ fails over by itself", async () => {
             const rds = (multiAz: boolean) => resource(T.rdsInstance, "db", "sws-db", { engine: "mysql", instanceClass: "db.t4g.micro", multiAz });
             const [detail] = await findings("single-database-writer", [instance("web", { roles: ["web"] }), rds(false)]);
-            assert.match(detail, /exactly one server accepts MySQL writes \(db \(Instance\)\)/);
+            assert.match(detail, /exactly one server accepts MySQL writes \(db \(Instance\)\) and no replica/);
+            const readReplica = resource(T.rdsInstance, "db-ro", "sws-db-ro", { engine: "mysql", instanceClass: "db.t4g.micro", replicateSourceDb: "sws-db" });
+            const [manual] = await findings("single-database-writer", [rds(false), readReplica]);
+            assert.match(manual, /its 1 read-only replica\(s\) take over only when a person promotes one/);
             assert.deepStrictEqual(await findings("single-database-writer", [rds(true)]), []);
         });
 

@@ -139,6 +139,34 @@ export function mysqlCnf(options: { replica?: boolean } = {}): string {
     ].join("\n");
 }
 
+/** A MariaDB Galera node's option file (database.topology "cluster"), members at `peers`. */
+export function galeraCnf(self: string, peers: string[]): string {
+    return [
+        "# rendered by secured-web-stack",
+        "[mysqld]",
+        "bind-address = 0.0.0.0",
+        "wsrep_on = ON",
+        "wsrep_provider = /usr/lib/galera/libgalera_smm.so",
+        `wsrep_cluster_address = gcomm://${peers.join(",")}`,
+        `wsrep_node_address = ${self}`,
+        "",
+    ].join("\n");
+}
+
+/** Galera nodes db-1… at 10.20.1.41…, every one a writer (and the app server without a database). */
+export function galeraNodes(count: number): PackResource[] {
+    const ips = Array.from({ length: count }, (_, i) => `10.20.1.${41 + i}`);
+    return ips.map((ip, i) => instance(`db-${i + 1}`, {
+        roles: ["database"], privateIp: ip,
+        payload: { files: { "/etc/mysql/mariadb.conf.d/90-sws.cnf": galeraCnf(ip, ips) } },
+    }));
+}
+
+/** secureStack with the database moved to a Galera cluster of `count` nodes. */
+export function clusterStack(count = 3): PackResource[] {
+    return [...replace(secureStack(), "app", instance("app", { roles: ["app"] })), ...galeraNodes(count)];
+}
+
 const unitFile = (description: string, exec: string) =>
     `[Unit]\nDescription=${description}\nAfter=network-online.target\n\n[Service]\nType=simple\nExecStart=${exec}\nRestart=always\n\n[Install]\nWantedBy=multi-user.target\n`;
 
