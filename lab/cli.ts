@@ -19,7 +19,7 @@ import { createNetwork, destroyNetwork, existingNetns } from "./namespaces";
 import { bootServer, parseCloudConfig, secretValues } from "./payload";
 import { createRoot, destroyRoot, listRoots, rootPaths, writeInRoot } from "./root";
 import { startSink } from "./sink";
-import { COLLECTOR_UNIT } from "./supervisor/collector";
+import { prepareCollectors } from "./collector";
 import { HARD_NOFILE } from "./supervisor/spawn";
 import { supervisorPidsFile, supervisorSocket } from "./supervisor/paths";
 import { alive, signal, sleep, waitFor } from "./processes";
@@ -241,6 +241,12 @@ async function up(profile = DEFAULT_PROFILE): Promise<number> {
       log(`    note: ${notes[notes.length - 1]}`);
     }
   });
+  // The payload's monitoring client: the collector build (lab/collector.ts), before boot starts it.
+  await step("OpenTelemetry Collector (scripts/build-collector.sh) into each root, lab copy of its config", () => {
+    const n = prepareCollectors(servers, (m) => log(`    ${m}`));
+    notes.push(...n);
+    for (const l of n) log(`    note: ${l}`);
+  });
   // Secrets: random values, except each server's internal certificate + key (internal-ca.ts).
   const internalTls = internalCa ? await step("internal certificates (SANs: internalNames + address)", () => internalTlsValues(rendered)) : {};
   const values = { ...secretValues(rendered.secrets.map((s) => s.parameter).filter((p) => !(p in internalTls))), ...internalTls };
@@ -254,8 +260,6 @@ async function up(profile = DEFAULT_PROFILE): Promise<number> {
       }
     }
   });
-  const collectorNote = `no OpenTelemetry Collector build can be installed here: each server's ${COLLECTOR_UNIT} runs Prometheus in agent mode with the payload collector's scrape targets (/etc/sws/collector.yaml), remote-writing to the sink; scrape interval capped at 5 s in the lab`;
-  notes.push(collectorNote);
 
   // Firewalls: the payload loads /etc/nftables.conf itself (nftables.service); make sure it did.
   await step("host firewalls loaded from each payload's /etc/nftables.conf", () => {

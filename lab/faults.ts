@@ -11,7 +11,10 @@
  *   database  kill -9 the database while a client streams 1,000 acknowledged inserts: every
  *             acknowledged row is there after the restart (counted), failures were 503, fast
  *   haproxy   kill -9 HAProxy: serving again ≤ 5 s (restarted by the supervisor)
- *   telemetry kill -9 every collector, then make the sink unreachable: the site keeps serving
+ *   telemetry the sink unreachable for 30 s, then back: the site keeps serving, every collector
+ *             delivers what it queued meanwhile (no hole in the series at the sink, nothing
+ *             dropped by its own counters); kill -9 every collector: the site keeps serving, each
+ *             restarts after RestartSec=, and the hole is visible in the series at the sink
  *   hostile   slowloris, oversized headers, invalid methods, smuggling attempts: refused at the
  *             balancer while a normal client keeps being served
  */
@@ -20,11 +23,12 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { supervisorCommand, supervisorDump } from "./supervisor/client";
-import { inRoot, writeInRoot } from "./root";
+import { COLLECTOR_TELEMETRY_PORT, COLLECTOR_UNIT, LAB_MAX_SCRAPE_INTERVAL_S } from "./collector";
+import { inRoot, rootPaths, writeInRoot } from "./root";
 import { cleanEnv, run } from "./shell";
 import { inNetns, netnsName, netnsPath } from "./namespaces";
 import { CLIENTS_DIR, STATE, writeJson } from "./files";
-import { signal, sleep } from "./processes";
+import { signal, sleep, waitFor } from "./processes";
 import { CheckContext, CheckResult, context, timedCheck } from "./checks/common";
 
 type Sample = [number, number, number, number]; // start (ms since epoch), status (0 = error/timeout), latency ms, retried once by the client (1)
@@ -281,42 +285,155 @@ function haproxyDrill(ctx: CheckContext): Promise<CheckResult> {
   });
 }
 
-function telemetryDrill(ctx: CheckContext): Promise<CheckResult> {
-  return timedCheck("collector killed, sink unreachable", async () => {
-    const unit = "sws-collector.service";
+/** Sum of a collector's own counters (its telemetry endpoint, 127.0.0.1:8888 in the server) by metric name. */
+function collectorTelemetry(server: string): Record<string, number> {
+  const r = inNetns(server, "curl", ["-sf", "--max-time", "3", `http://127.0.0.1:${COLLECTOR_TELEMETRY_PORT}/metrics`]);
+  const out: Record<string, number> = {};
+  if (r.code !== 0) return out;
+  for (const line of r.stdout.split("\n")) {
+    // Names carry their unit (otelcol_exporter_queue_size__batches_, …_sent_metric_points__datapoints__total).
+    const m = /^(otelcol_exporter_[a-z_]+?)(?:__[a-z]+_)?(?:_total)?(?:\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+    if (m) out[m[1]] = (out[m[1]] ?? 0) + Number(m[2]);
+  }
+  return out;
+}
+
+/** Raw sample timestamps (s) of one series at the sink between two times (s since epoch). */
+function sinkTimestamps(ctx: CheckContext, selector: string, from: number, to: number): number[] {
+  const { sink } = ctx.cfg.lab;
+  const r = inNetns(sink.name, "curl", ["-sf", "--get", "--data-urlencode", `query=${selector}[${Math.max(1, Math.ceil(to - from))}s]`, "--data-urlencode", `time=${to}`, `http://${sink.ip}:${sink.port}/api/v1/query`]);
+  if (r.code !== 0) throw new Error(`sink query failed: ${selector}: ${r.stderr}`);
+  const res = JSON.parse(r.stdout).data.result as Array<{ values: [number, string][] }>;
+  return (res[0]?.values ?? []).map(([t]) => t).filter((t) => t >= from && t <= to).sort((a, b) => a - b);
+}
+
+const maxGap = (ts: number[], from: number, to: number) => {
+  const pts = [from, ...ts.filter((t) => t > from && t < to), to];
+  let g = 0;
+  for (let i = 1; i < pts.length; i++) g = Math.max(g, pts[i] - pts[i - 1]);
+  return g;
+};
+
+/** The lab's scrape interval of the collectors (s): lab/collector.ts caps every job at this. */
+const SCRAPE_S = LAB_MAX_SCRAPE_INTERVAL_S;
+
+/**
+ * The sink unreachable for 30 s (every packet dropped in its namespace), then back: the site keeps
+ * serving; the collectors queue what they scrape meanwhile (remote-write queue of 2000 requests,
+ * retries for up to 300 s: the documented bound) and deliver it when the sink is back — every
+ * server's `up` series at the sink has no hole longer than two scrape intervals across the
+ * outage — and their own counters show nothing dropped (send_failed and enqueue_failed
+ * unchanged).
+ */
+function sinkOutageDrill(ctx: CheckContext): Promise<CheckResult> {
+  return timedCheck("sink unreachable 30 s, then back", async () => {
+    const OUTAGE_MS = 30000;
     const servers = ctx.rendered.servers.map((s) => s.name);
-    const killed: string[] = [];
-    const probe1 = prober(ctx, "/", 3000, 50);
-    await sleep(300);
-    for (const s of servers) {
-      const p = await unitPid(s, unit);
-      if (p) {
-        signal(p, "SIGKILL");
-        killed.push(`${s}:${p}`);
-      }
-    }
-    const a = summarize(await probe1, 0, Date.now());
+    const before = Object.fromEntries(servers.map((s) => [s, collectorTelemetry(s)]));
     const sink = ctx.cfg.lab.sink.name;
-    const probe2 = prober(ctx, "/", 5000, 50);
-    await sleep(300);
-    // The sink drops every packet (a table of our own in its namespace, deleted afterwards; taking
-    // its interface down would also delete its routes).
+    const probe = prober(ctx, "/", OUTAGE_MS + 2000, 100);
+    await sleep(500);
+    const tDown = Date.now() / 1000;
     const drop = inNetns(sink, "nft", ["-f", "-"], { input: "table inet sws_faults {\n chain input { type filter hook input priority -10; policy drop; }\n chain output { type filter hook output priority -10; policy drop; }\n}\n" });
-    let b;
+    if (drop.code !== 0) throw new Error(`could not make the sink unreachable: ${drop.stderr.trim()}`);
+    let tUp: number;
+    let during: Record<string, Record<string, number>> = {};
     try {
-      b = summarize(await probe2, 0, Date.now());
+      await sleep(OUTAGE_MS);
+      during = Object.fromEntries(servers.map((s) => [s, collectorTelemetry(s)]));
     } finally {
       inNetns(sink, "nft", ["delete", "table", "inet", "sws_faults"]);
+      tUp = Date.now() / 1000;
     }
-    const ok = killed.length > 0 && drop.code === 0 && a.non200 === 0 && b.non200 === 0;
+    const site = summarize(await probe, 0, Date.now());
+    // Delivery: every queue drained and a sample scraped after the outage at the sink.
+    const t0 = Date.now();
+    let drained = false;
+    await waitFor("the collectors' queues drained and fresh samples at the sink", () => {
+      drained = servers.every((s) => (collectorTelemetry(s).otelcol_exporter_queue_size ?? 0) === 0
+        && sinkTimestamps(ctx, `up{job="node",host="${s}"}`, tUp, Date.now() / 1000).length > 0);
+      return drained;
+    }, 120000, 2000).catch(() => undefined);
+    const deliveredMs = Date.now() - t0;
+    await sleep(2000);
+    const rows = servers.map((s) => {
+      const ts = sinkTimestamps(ctx, `up{job="node",host="${s}"}`, tDown - 30, Date.now() / 1000);
+      const inOutage = ts.filter((t) => t >= tDown && t <= tUp);
+      const gap = maxGap(ts, tDown - 2 * SCRAPE_S, tUp + 2 * SCRAPE_S);
+      const after = collectorTelemetry(s);
+      const d = (k: string) => (after[k] ?? 0) - (before[s][k] ?? 0);
+      return {
+        server: s, samplesInOutage: inOutage.length, expected: Math.floor((tUp - tDown) / SCRAPE_S), maxGapS: gap,
+        queuedAtPeak: during[s]?.otelcol_exporter_queue_size ?? null,
+        sent: d("otelcol_exporter_sent_metric_points"), sendFailed: d("otelcol_exporter_send_failed_metric_points"), enqueueFailed: d("otelcol_exporter_enqueue_failed_metric_points"),
+      };
+    });
+    const delivered = rows.every((r) => r.maxGapS <= 2 * SCRAPE_S + 1 && r.samplesInOutage >= r.expected - 1);
+    const noDrop = rows.every((r) => r.sendFailed === 0 && r.enqueueFailed === 0);
+    const ok = drained && delivered && noDrop && site.non200 === 0 && site.requests > 0;
     return {
       ok,
-      summary: `collectors killed: ${a.requests - a.non200}/${a.requests} answered 200; sink unreachable 5 s: ${b.requests - b.non200}/${b.requests} answered 200`,
+      summary: `site ${site.requests - site.non200}/${site.requests} answered 200; queued samples delivered ${(deliveredMs / 1000).toFixed(1)} s after the sink came back, longest hole at the sink ${Math.max(...rows.map((r) => r.maxGapS)).toFixed(1)} s, dropped ${rows.reduce((a, r) => a + r.sendFailed + r.enqueueFailed, 0)} points`,
       lines: [
-        `kill -9 ${unit} on ${killed.join(", ")} (they restart after their RestartSec) while GET / runs every 50 ms: ${JSON.stringify(a.byStatus)}, slowest ${a.maxMs} ms`,
-        `sink unreachable for ~5 s (it drops every packet: nft table in its namespace${drop.code === 0 ? "" : `, FAILED: ${drop.stderr.trim()}`}), GET / every 50 ms: ${JSON.stringify(b.byStatus)}, slowest ${b.maxMs} ms; then reachable again`,
+        `sink unreachable ${(tUp - tDown).toFixed(1)} s (drops every packet: nft table in its namespace); GET / every 100 ms meanwhile: ${JSON.stringify(site.byStatus)}, slowest ${site.maxMs} ms`,
+        `${drained ? "✓" : "✗"} every collector's queue back to 0 and fresh samples at the sink ${(deliveredMs / 1000).toFixed(1)} s after the sink came back (retry backoff up to 30 s)`,
+        ...rows.map((r) => `${r.maxGapS <= 2 * SCRAPE_S + 1 && r.samplesInOutage >= r.expected - 1 && r.sendFailed === 0 && r.enqueueFailed === 0 ? "✓" : "✗"} ${r.server}: up{job="node"} samples scraped during the outage at the sink ${r.samplesInOutage} (≥ ${r.expected - 1} expected at ${SCRAPE_S} s), longest hole ${r.maxGapS.toFixed(1)} s; queue at the end of the outage ${r.queuedAtPeak ?? "?"} request(s) of 2000; points sent ${r.sent}, send-failed ${r.sendFailed}, enqueue-failed (queue full) ${r.enqueueFailed}`),
       ],
-      details: { killed, collectorsKilled: a, sinkUnreachable: b },
+      details: { outageS: tUp - tDown, deliveredMs, site, rows },
+    };
+  });
+}
+
+/**
+ * kill -9 every collector: the site keeps serving; each restarts after its RestartSec=; what it had
+ * scraped but not yet sent is lost, so the `up` series at the sink shows a hole at least
+ * RestartSec= long, and samples resume after the restart.
+ */
+function collectorKillDrill(ctx: CheckContext): Promise<CheckResult> {
+  return timedCheck("collector killed -9", async () => {
+    const servers = ctx.rendered.servers.map((s) => s.name);
+    const restartSec = Number(/^RestartSec=(\d+)s?$/m.exec(fs.readFileSync(path.join(rootPaths(servers[0]).merged, "etc/systemd/system", COLLECTOR_UNIT), "utf8"))?.[1] ?? NaN);
+    const probe = prober(ctx, "/", 3000, 50);
+    await sleep(300);
+    const tKill = Date.now() / 1000;
+    const killed: Array<{ server: string; pid: number }> = [];
+    for (const s of servers) {
+      const p = await unitPid(s, COLLECTOR_UNIT);
+      if (p) {
+        signal(p, "SIGKILL");
+        killed.push({ server: s, pid: p });
+      }
+    }
+    const site = summarize(await probe, 0, Date.now());
+    const restarted: Record<string, number> = {};
+    await waitFor("every collector restarted", async () => {
+      for (const k of killed) {
+        if (restarted[k.server]) continue;
+        const p = await unitPid(k.server, COLLECTOR_UNIT);
+        if (p && p !== k.pid) restarted[k.server] = Date.now() / 1000;
+      }
+      return Object.keys(restarted).length === killed.length;
+    }, 60000, 250).catch(() => undefined);
+    const tRestart = Math.max(...Object.values(restarted), tKill);
+    await sleep(1000);
+    await waitFor("samples after the restart at the sink", () => servers.every((s) => sinkTimestamps(ctx, `up{job="node",host="${s}"}`, tRestart, Date.now() / 1000).length > 0), 60000, 1000).catch(() => undefined);
+    const rows = killed.map((k) => {
+      const ts = sinkTimestamps(ctx, `up{job="node",host="${k.server}"}`, tKill - 60, Date.now() / 1000);
+      const last = ts.filter((t) => t <= tKill).pop();
+      const next = ts.find((t) => t > tKill);
+      const gap = last !== undefined && next !== undefined ? next - last : null;
+      return { ...k, restartAfterS: restarted[k.server] ? restarted[k.server] - tKill : null, lastBeforeKill: last, firstAfter: next, gapS: gap };
+    });
+    const seriesOk = rows.every((r) => r.gapS !== null && r.gapS >= restartSec && r.restartAfterS !== null);
+    const ok = killed.length === servers.length && seriesOk && site.non200 === 0;
+    return {
+      ok,
+      summary: `${killed.length}/${servers.length} collectors killed, restarted after ${rows.map((r) => (r.restartAfterS ?? NaN).toFixed(1)).join("/")} s; hole at the sink ${rows.map((r) => r.gapS?.toFixed(1) ?? "none").join("/")} s (≥ RestartSec=${restartSec}s); site ${site.requests - site.non200}/${site.requests} answered 200`,
+      lines: [
+        `kill -9 ${COLLECTOR_UNIT} on ${killed.map((k) => `${k.server}:${k.pid}`).join(", ")} while GET / runs every 50 ms: ${JSON.stringify(site.byStatus)}, slowest ${site.maxMs} ms`,
+        ...rows.map((r) => `${r.gapS !== null && r.gapS >= restartSec ? "✓" : "✗"} ${r.server}: restarted ${r.restartAfterS?.toFixed(1) ?? "never"} s after the kill; up{job="node"} at the sink: last sample ${r.lastBeforeKill !== undefined ? (r.lastBeforeKill - tKill).toFixed(1) : "?"} s, next ${r.firstAfter !== undefined ? `+${(r.firstAfter - tKill).toFixed(1)}` : "none"} s from the kill → hole ${r.gapS?.toFixed(1) ?? "—"} s (what was scraped but not yet sent died with the process)`),
+      ],
+      details: { restartSec, site, rows },
     };
   });
 }
@@ -364,7 +481,7 @@ export async function runFaults(json: boolean, only?: string[]): Promise<number>
   const t0 = Date.now();
   const ctx = context();
   const drills: Array<[string, (c: CheckContext) => Promise<CheckResult>]> = [
-    ["nginx", nginxDrill], ["app", appDrill], ["database", dbDrill], ["haproxy", haproxyDrill], ["telemetry", telemetryDrill], ["hostile", hostileDrill],
+    ["nginx", nginxDrill], ["app", appDrill], ["database", dbDrill], ["haproxy", haproxyDrill], ["telemetry", sinkOutageDrill], ["telemetry", collectorKillDrill], ["hostile", hostileDrill],
   ];
   const results: CheckResult[] = [];
   if (!json) process.stdout.write(`fault drills on the lab (profile ${(ctx.state as { profile?: string }).profile ?? "default"}): https://${ctx.state.domain}/ via ${ctx.state.balancer.name} (${ctx.state.balancer.ip})\n`);

@@ -1,9 +1,10 @@
 /**
  * Monitoring, read at the lab's sink (a Prometheus receiving remote writes from every server's
- * collector — Prometheus in agent mode standing in for the OpenTelemetry Collector, with the
- * scrape targets of the payload's /etc/sws/collector.yaml):
- *   - every exporter on every server is up;
- *   - N requests through the balancer appear as N (± 1 %) on the web tier's request counter.
+ * OpenTelemetry Collector — the build of monitoring/collector/builder-config.yaml running the
+ * payload's /etc/sws/collector.yaml, scrape intervals capped at 5 s; lab/collector.ts):
+ *   - every exporter on every server is up (the series carry the payload's own `host` label);
+ *   - N requests through the balancer appear as N (± 1 %) on the web tier's request counter;
+ *   - every collector's peak resident memory (VmHWM) stays under its unit's MemoryMax=.
  * Counters are compared as raw samples before and after the burst (no rate()/increase(): they
  * extrapolate). Nginx's counter also counts the balancer's health checks and the exporter's
  * stub_status scrapes: that steady background is measured over the quiet minute before the
@@ -13,6 +14,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { COLLECTOR_UNIT, memoryMaxBytes, memoryOf } from "../collector";
+import { supervisorDump } from "../supervisor/client";
 import { rootPaths } from "../root";
 import { sinkQuery } from "../sink";
 import { CLIENTS_DIR } from "../files";
@@ -54,7 +57,7 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
   return timedCheck("monitoring", async () => {
     const { rendered, state, cfg } = ctx;
     const lines: string[] = [
-      "note: no OpenTelemetry Collector build can be installed here; each server runs Prometheus in agent mode with the scrape targets of its payload's /etc/sws/collector.yaml (receivers.prometheus.config.scrape_configs), remote-writing to the sink's Prometheus (--web.enable-remote-write-receiver); scrape interval capped at 5 s",
+      "each server's sws-collector.service runs the OpenTelemetry Collector (monitoring/collector/builder-config.yaml, the payload's pinned release) with its payload's /etc/sws/collector.yaml (scrape intervals capped at 5 s), remote-writing to the sink's Prometheus (--web.enable-remote-write-receiver)",
     ];
     let ok = true;
 
@@ -70,7 +73,7 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
     await waitFor("every scrape target at the sink", () => sinkQuery(cfg.lab.sink, "up").length >= expected.length, 30000, 1000).catch(() => undefined);
     const ups = sinkQuery(cfg.lab.sink, "up");
     const exporters = expected.map((e) => {
-      const s = ups.find((u) => u.metric.job === e.job && u.metric.sws_lab_server === e.server);
+      const s = ups.find((u) => u.metric.job === e.job && u.metric.host === e.server);
       return { ...e, up: s ? s.value[1] === "1" : false, seen: !!s };
     });
     const allUp = exporters.every((e) => e.up);
@@ -81,8 +84,8 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
     // 2. N requests through the balancer → N on the web tier's counter.
     const web = rendered.servers.filter((s) => s.roles.includes("web")).map((s) => s.name);
     const lbs = rendered.servers.filter((s) => s.roles.includes("balancer")).map((s) => s.name);
-    const nginxSel = `nginx_http_requests_total{sws_lab_server=~"${web.join("|")}"}`;
-    const haproxySel = `haproxy_backend_http_responses_total{proxy="web",sws_lab_server=~"${lbs.join("|")}"}`;
+    const nginxSel = `nginx_http_requests_total{host=~"${web.join("|")}"}`;
+    const haproxySel = `haproxy_backend_http_responses_total{proxy="web",host=~"${lbs.join("|")}"}`;
     // Background rate: the median per-scrape increase over the last minute (robust to earlier
     // bursts and to counter resets after a restart).
     // One median per web server's series, summed (with several web servers each has its own background).
@@ -137,11 +140,26 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
     ok &&= nginxOk && hOk && (b.statuses["200"] ?? 0) === N;
     lines.push(`${nginxOk ? "✓" : "✗"} web tier (nginx_http_requests_total at the sink): +${delta} raw over ${(after.t - before.t).toFixed(1)} s, background ${background.toFixed(1)} (median ${bgRate.toFixed(2)}/s over the quiet minute before, summed over ${rates.length} web server(s): health checks + stub_status scrapes) → ${corrected.toFixed(1)} for ${N} sent (± ${tol} allowed)`);
     lines.push(`${hOk ? "✓" : "✗"} balancer (haproxy_backend_http_responses_total{proxy="web"} at the sink): +${hDelta} for ${N} sent`);
+
+    // 3. The collectors' memory through the burst: peak RSS (the kernel's high-water mark of each
+    // process) against the unit's MemoryMax= (the lab has no cgroup limit: this is the check).
+    const memory: Array<{ server: string; pid: number | null; peakMiB?: number; rssMiB?: number; maxMiB?: number; ok: boolean }> = [];
+    for (const s of rendered.servers) {
+      const unit = fs.readFileSync(path.join(rootPaths(s.name).merged, "etc/systemd/system", COLLECTOR_UNIT), "utf8");
+      const max = memoryMaxBytes(/^MemoryMax=(\S+)$/m.exec(unit)?.[1]);
+      const pid = (await supervisorDump(s.name))?.units.find((u) => u.name === COLLECTOR_UNIT)?.mainPid ?? null;
+      const m = pid ? memoryOf(pid) : undefined;
+      const maxMiB = max ? max / 1024 / 1024 : undefined;
+      memory.push({ server: s.name, pid, peakMiB: m?.peakMiB, rssMiB: m?.rssMiB, maxMiB, ok: !!m && !!maxMiB && m.peakMiB < maxMiB });
+    }
+    const memOk = memory.length > 0 && memory.every((m) => m.ok);
+    ok &&= memOk;
+    lines.push(`${memOk ? "✓" : "✗"} collectors' peak RSS (VmHWM) under MemoryMax=: ${memory.map((m) => `${m.server} ${m.peakMiB?.toFixed(1) ?? "?"} MiB (now ${m.rssMiB?.toFixed(1) ?? "?"}) of ${m.maxMiB ?? "?"} MiB`).join("; ")}`);
     return {
       ok,
-      summary: `exporters up ${exporters.filter((e) => e.up).length}/${exporters.length}; ${N} requests → web counter +${corrected.toFixed(0)} (raw +${delta}), balancer +${hDelta}`,
+      summary: `exporters up ${exporters.filter((e) => e.up).length}/${exporters.length}; ${N} requests → web counter +${corrected.toFixed(0)} (raw +${delta}), balancer +${hDelta}; collectors' peak RSS ≤ ${Math.max(...memory.map((m) => m.peakMiB ?? NaN)).toFixed(1)} MiB`,
       lines,
-      details: { exporters, N, burst: b, nginx: { before, after, delta, backgroundRate: bgRate, background, corrected, ok: nginxOk }, haproxy: { before: hBefore, after: hAfter, delta: hDelta, ok: hOk } },
+      details: { exporters, N, burst: b, nginx: { before, after, delta, backgroundRate: bgRate, background, corrected, ok: nginxOk }, haproxy: { before: hBefore, after: hAfter, delta: hDelta, ok: hOk }, memory },
     };
   });
 }

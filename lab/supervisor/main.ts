@@ -9,7 +9,7 @@
  *
  * This file is the process (its socket, its shutdown); the jobs are in supervisor.ts, the verbs in
  * systemctl.ts, unit loading in unitFiles.ts, spawning in spawn.ts, the restart policy in
- * restartPolicy.ts, the collector substitution in collector.ts.
+ * restartPolicy.ts.
  *
  * Usage: node -r ts-node/register/transpile-only lab/supervisor/main.ts <server>
  */

@@ -1,8 +1,8 @@
 // The supervisor proper: the state of every unit of one server and the jobs on it — start (with
 // ExecStartPre/ExecStartPost, oneshot, notify readiness), stop (ExecStop, KillSignal, SIGKILL after
 // the timeout), reload, the reaction to a main process's exit (restartPolicy.ts) — serialised per
-// unit. Where unit files come from (unitFiles.ts), how commands are spawned (spawn.ts), the
-// collector substitution (collector.ts) and the systemctl verbs (systemctl.ts) live beside it.
+// unit. Where unit files come from (unitFiles.ts), how commands are spawned (spawn.ts) and the
+// systemctl verbs (systemctl.ts) live beside it.
 import { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -12,7 +12,6 @@ import { alive, childrenOf, signal, sleep } from "../processes";
 import { supervisorPidsFile } from "./paths";
 import { ServerRoot } from "./serverRoot";
 import { loadUnit, UnitNotFound } from "./unitFiles";
-import { COLLECTOR_UNIT, collectorSpec } from "./collector";
 import { commandArgv, hasListeningSocket, prepareDirectories, serviceEnvironment, spawnIn } from "./spawn";
 import { afterExit, START_LIMIT_BURST, START_LIMIT_INTERVAL_MS } from "./restartPolicy";
 
@@ -104,12 +103,7 @@ export class Supervisor {
       const m = loadUnit(this.root, u.name);
       if (!m) throw new UnitNotFound(u.name);
       u.merged = m;
-      let spec = serviceSpec(m);
-      if (u.name === COLLECTOR_UNIT) {
-        spec = collectorSpec(this.root, spec, (m) => this.log(m));
-        u.note = "OpenTelemetry Collector substituted by Prometheus (agent mode)";
-      }
-      u.spec = spec;
+      u.spec = serviceSpec(m);
     }
     return u.spec;
   }
