@@ -3,7 +3,7 @@
 import { buildModel, Model, Role, ServerModel, SecretRef } from "./model";
 import type { SecuredWebStackArgs } from "./types";
 import * as crypto from "crypto";
-import { DeployValues, PayloadPart, RenderContext, file, mergeParts, toolkitParameter } from "./payloads/part";
+import { DeployValues, PayloadPart, RenderContext, file, liveParameter, mergeParts, toolkitParameter } from "./payloads/part";
 import { basePart } from "./payloads/base";
 import { balancerPart } from "./payloads/balancer";
 import { webPart } from "./payloads/web";
@@ -34,6 +34,8 @@ export interface FetchedFile {
     /** Toolkit files: content and its SHA-256 (the user data carries the hash). Secrets: absent. */
     content?: string;
     sha256?: string;
+    /** A live file ("~"): outside the toolkit digest, rolled out in place (PayloadFile.live). */
+    live?: boolean;
 }
 
 /** What sws-fetch installs on a server: its secrets, then the toolkit files its roles use. */
@@ -42,8 +44,9 @@ export function fetchedFiles(model: Model, server: ServerModel, part: PayloadPar
         ...model.secrets.filter((s) => s.servers.includes(server.name))
             .map((s) => ({ parameter: s.parameter, path: s.path, group: s.group, permissions: s.group === "root" ? "0600" : "0640" })),
         ...part.files.filter((f) => f.fetch).map((f) => ({
-            parameter: toolkitParameter(model.parameterPrefix, f.path), path: f.path, group: "root", permissions: f.permissions,
+            parameter: (f.live ? liveParameter : toolkitParameter)(model.parameterPrefix, f.path), path: f.path, group: "root", permissions: f.permissions,
             content: f.content, sha256: crypto.createHash("sha256").update(f.content, "utf8").digest("hex"),
+            ...(f.live ? { live: true } : {}),
         })),
     ];
 }
@@ -53,14 +56,14 @@ export function fetchedFiles(model: Model, server: ServerModel, part: PayloadPar
  * content>\n" per toolkit file, in fetch.list order (sws-fetch recomputes it before installing).
  */
 export function toolkitDigest(fetched: FetchedFile[]): string | undefined {
-    const lines = fetched.filter((f) => f.sha256).map((f) => `${f.path} ${f.sha256}\n`).join("");
+    const lines = fetched.filter((f) => f.sha256 && !f.live).map((f) => `${f.path} ${f.sha256}\n`).join("");
     return lines ? crypto.createHash("sha256").update(lines, "utf8").digest("hex") : undefined;
 }
 
-/** /etc/sws/fetch.list: what sws-fetch installs ("+" toolkit files, "-" secrets) and the toolkit digest. */
+/** /etc/sws/fetch.list: what sws-fetch installs ("+" toolkit files, "~" live files, "-" secrets) and the toolkit digest. */
 export function renderFetchList(fetched: FetchedFile[]): string {
     const digest = toolkitDigest(fetched);
-    const list = fetched.map((f) => `${f.parameter} ${f.path} ${f.group} ${f.permissions} ${f.sha256 ? "+" : "-"}`);
+    const list = fetched.map((f) => `${f.parameter} ${f.path} ${f.group} ${f.permissions} ${f.live ? "~" : f.sha256 ? "+" : "-"}`);
     return [...(digest ? [`#toolkit-sha256 ${digest}`] : []), ...list].join("\n") + "\n";
 }
 

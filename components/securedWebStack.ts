@@ -15,6 +15,7 @@ import { storeToolkit } from "./aws/toolkit";
 import { createServerResources } from "./aws/serverResources";
 import { createDeployGate } from "./aws/deployGate";
 import { aliasLegacyServerNames } from "./aws/naming";
+import { createAppRollout } from "./aws/appRollout";
 import { estimateMonthlyCost } from "./aws/cost";
 import { createBackups } from "./aws/backup";
 import { createFlowLogs, createLogBucket } from "./aws/logs";
@@ -115,6 +116,9 @@ export class SecuredWebStack extends pulumi.ComponentResource {
             if (created.backupWriterRoleArn) backupWriters.push(created.backupWriterRoleArn);
         }
         backups.restrictWriters(backupWriters);
+        // App releases (settings, artifact) roll out in place, one app server at a time.
+        const release = toolkit.release();
+        if (release) createAppRollout(name, model, release, serversWith(model, Role.App).map((s) => instances[s.name]), tags, child);
         const eip = address.eip;
         new aws.ec2.EipAssociation(`${name}-lb-eip-assoc`, { allocationId: eip.allocationId, instanceId: instances[lb.name].id }, child);
 

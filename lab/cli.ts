@@ -427,6 +427,10 @@ async function main(): Promise<number> {
     }
     case "drill": {
       requireRoot();
+      if (args.includes("app-update")) {
+        const { runAppUpdateDrill } = await import("./drills/appUpdate");
+        return runAppUpdateDrill(json);
+      }
       if (args.includes("backup")) {
         if (json) setQuiet(true);
         const { runBackupDrill } = await import("./drills/backup");
@@ -450,7 +454,7 @@ async function main(): Promise<number> {
       return bench(json, i >= 0 ? Number(args[i + 1]) : 10, n >= 0 ? Number(args[n + 1]) : 3);
     }
     default:
-      process.stdout.write("usage: npm run lab -- up [--profile default|hardened] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,haproxy,telemetry,hostile] | drill backup [--json] | bench [--json] [--duration S] [--runs N]\n");
+      process.stdout.write("usage: npm run lab -- up [--profile default|hardened] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,haproxy,telemetry,hostile] | drill backup [--json] | drill app-update [--json] | bench [--json] [--duration S] [--runs N]\n");
       return cmd === "help" ? 0 : 2;
   }
 }

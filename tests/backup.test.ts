@@ -227,8 +227,8 @@ describe("changes that stay local (fixed private addresses)", () => {
     it("a different instance type for the web tier changes no user data at all", () => {
         assert.deepStrictEqual(changed({ ...SEED, instanceTypes: { web: "c7i.large" } }), []);
     });
-    it("an application-only change (app.environment) leaves the balancer's and the web server's user data byte-identical", () => {
-        assert.deepStrictEqual(changed({ ...SEED, app: { environment: { FEATURE_X: "on" } } }), ["app-1"]);
+    it("an application-only change (app.environment, app.workers) changes no user data at all: it is the app's release, rolled out in place", () => {
+        assert.deepStrictEqual(changed({ ...SEED, app: { environment: { FEATURE_X: "on" }, workers: 2 } }), []);
     });
     it("a balancer-only change (tls.keyAlgorithm, tls.redirectApex) leaves the web and app servers' user data byte-identical", () => {
         assert.deepStrictEqual(changed({ ...SEED, tls: { ...SEED.tls, keyAlgorithm: "RSA", redirectApex: true } }), ["lb"]);

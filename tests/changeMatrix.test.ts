@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ROWS, RowResult, STACK, computeRow, readmeTable, setUp, summary, tableOf } from "./helpers/changeRows";
+import { ASSOCIATION, ROWS, RowResult, STACK, computeRow, readmeTable, setUp, summary, tableOf } from "./helpers/changeRows";
 import { Change, REPLACE_ON_CHANGE, RunResource, addressConflicts, changedInputs, diffRuns } from "./helpers/changeMatrix";
 
 const r = (key: string, inputs: any, extra: Partial<RunResource> = {}): RunResource => {
@@ -143,6 +143,19 @@ describe("change matrix: every row of the README's table", function () {
     it("replaces every server when the operating system changes (another image, although `ami` is ignored)", () => {
         const x = results.find((y) => y.row.group === "os")!;
         assert.deepStrictEqual(summary(x).replaced.sort(), ["app-1", "lb", "web-1"]);
+    });
+
+    it("an app release (settings, artifact) replaces nothing: the release parameter and the association change in place, one app server at a time", () => {
+        for (const x of results.filter((y) => ["`app.environment`", "`app.workers`", "a new `app.artifactUrl` + `artifactSha256`"].includes(y.row.change))) {
+            assert.deepStrictEqual(x.change.replaced, [], x.row.change);
+            assert.deepStrictEqual([x.change.created, x.change.deleted], [[], []], x.row.change);
+            const updated = Object.fromEntries(x.change.updated.map((u) => [u.key, u.inputs]));
+            assert.deepStrictEqual(Object.keys(updated).sort(), [ASSOCIATION, "aws:ssm/parameter:Parameter::sws-live-etc-sws-app-release-env"].sort(), x.row.change);
+            assert.deepStrictEqual(updated[ASSOCIATION], ["parameters.release"], x.row.change);
+            const assoc = x.after.find((r) => r.key === ASSOCIATION)!;
+            assert.deepStrictEqual([assoc.inputs.maxConcurrency, assoc.inputs.maxErrors, assoc.inputs.targets], ["1", "0", [{ key: "tag:sws:app-update", values: ["sws-dev"] }]]);
+            assert.match(assoc.inputs.parameters.release, /^[0-9a-f]{64}$/);
+        }
     });
 
     it("README: the replacement table is the one these runs produce (npm run docs:changes)", () => {

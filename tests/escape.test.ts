@@ -76,8 +76,8 @@ describe("escaping: env files (bash and systemd)", () => {
         const model = buildModel(args, "shop");
         const expected: { [file: string]: { [k: string]: string } } = {
             "/etc/sws/tls.env": { ACME_EMAIL: args.tls!.email!, ACME_DIRECTORY: model.tls.acmeDirectoryUrl },
-            "/etc/sws/app-artifact.env": { ARTIFACT_URL: model.app.artifactUrl! },
-            "/etc/sws/app.env": args.app!.environment!,
+            // The app's release (its settings and artifact) is a live file: sws-app-update parses it, systemd reads it.
+            "/etc/sws/app-release.env": { ...args.app!.environment!, ARTIFACT_URL: model.app.artifactUrl! },
         };
         assert.ok(model.tls.acmeDirectoryUrl.includes("$(touch"), "the hostile directory URL passed validation");
         assert.ok(model.app.artifactUrl!.includes("$(touch"), "the hostile artifact URL passed validation");

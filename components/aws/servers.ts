@@ -4,9 +4,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { knownValue } from "../model/references";
-import type { Model, ServerModel } from "../model";
+import { Model, Role, ServerModel } from "../model";
 import { OsFamily } from "../types";
 import { snapshotTargetTags } from "./backup";
+import { APP_UPDATE_TAG, appUpdateTagValue } from "./appRollout";
 
 const AMIS: { [os in OsFamily]: { owner: string; name: string } } = {
     [OsFamily.Ubuntu2404]: { owner: "099720109477", name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*" },
@@ -67,7 +68,11 @@ export function createInstance(name: string, model: Model, i: InstanceInputs, ta
         monitoring: true,
         disableApiTermination: model.terminationProtection,
         creditSpecification: s.instanceType.startsWith("t") ? { cpuCredits: "standard" } : undefined,
-        tags: { ...tags, Name: `${name}-${s.name}`, role: s.roles.join("+"), os: model.os },
+        tags: {
+            ...tags, Name: `${name}-${s.name}`, role: s.roles.join("+"), os: model.os,
+            // The app-update association's target (aws/appRollout.ts).
+            ...(s.roles.includes(Role.App) ? { [APP_UPDATE_TAG]: appUpdateTagValue(name, model) } : {}),
+        },
         volumeTags: { ...tags, Name: `${name}-${s.name}-root` },
     }, {
         ...opts,

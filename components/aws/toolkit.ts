@@ -5,12 +5,15 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Model, ServerModel } from "../model";
 import { checkToolkitConsistency, FetchedFile, fetchedFiles, renderServerPart } from "../render";
+import { APP_RELEASE } from "../payloads/app";
 
 export interface StoredToolkit {
     /** The toolkit files a server fetches at boot. */
     filesOf(server: ServerModel): FetchedFile[];
     /** The SSM parameter holding a toolkit file. */
     parameterOf(file: FetchedFile): aws.ssm.Parameter;
+    /** The application's release (a live file) and its parameter; undefined without app servers. */
+    release(): { content: string; parameter: aws.ssm.Parameter } | undefined;
 }
 
 export function storeToolkit(name: string, model: Model, tags: { [k: string]: string }, opts: pulumi.CustomResourceOptions): StoredToolkit {
@@ -20,11 +23,20 @@ export function storeToolkit(name: string, model: Model, tags: { [k: string]: st
     checkToolkitConsistency(model.servers.map((s) => ({ name: s.name, fetched: filesOf(s) })));
     for (const server of model.servers) {
         for (const f of filesOf(server)) {
-            parameters[f.parameter] ??= new aws.ssm.Parameter(`${name}-toolkit${f.path.replace(/[^a-z0-9]+/gi, "-")}`, {
+            // Live files (the app's release) change in place: their description does not carry the hash.
+            parameters[f.parameter] ??= new aws.ssm.Parameter(`${name}-${f.live ? "live" : "toolkit"}${f.path.replace(/[^a-z0-9]+/gi, "-")}`, {
                 name: f.parameter, type: "String", value: f.content!, tier: "Intelligent-Tiering",
-                description: `secured-web-stack toolkit file ${f.path} (sha256 ${f.sha256!.slice(0, 12)}…)`, tags,
+                description: f.live ? `secured-web-stack live file ${f.path}, rolled out by the app-update association`
+                    : `secured-web-stack toolkit file ${f.path} (sha256 ${f.sha256!.slice(0, 12)}…)`, tags,
             }, opts);
         }
     }
-    return { filesOf, parameterOf: (f) => parameters[f.parameter] };
+    const release = () => {
+        for (const server of model.servers) {
+            const f = filesOf(server).find((x) => x.live && x.path === APP_RELEASE);
+            if (f) return { content: f.content!, parameter: parameters[f.parameter] };
+        }
+        return undefined;
+    };
+    return { filesOf, parameterOf: (f) => parameters[f.parameter], release };
 }

@@ -1,14 +1,34 @@
 // Server 3, application: the bundled Node.js app (app/server.js) or the user's own artifact,
 // as a systemd service with Restart=always. The database password is read from tmpfs.
+// The application's own settings — app.environment, app.workers, the artifact URL and SHA-256 —
+// are its *release*: /etc/sws/app-release.env, a live file (one SSM parameter for the stack,
+// fetched at boot but outside the user data), rolled out to running servers one at a time by
+// sws-app-update through the stack's SSM State Manager association (aws/appRollout.ts). A new
+// release therefore never replaces a server; the rest of app.env (ports, database) is the
+// server's own and rides in the user data.
 import * as fs from "fs";
 import * as path from "path";
 import { Ports, Role, isCluster, serversWith } from "../model";
-import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, mergeParts, script, toolkit, unit } from "./part";
+import type { Model } from "../model";
+import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, live, mergeParts, script, toolkit, unit } from "./part";
 import { SOCKET } from "./database";
 import { systemdExecArg, systemdLiteral } from "./escape";
 import { dbProxyPart } from "./dbProxy";
 
 export const APP_DIR = "/opt/sws-app";
+/** The application's release (its own settings and artifact): a live file, see above. */
+export const APP_RELEASE = "/etc/sws/app-release.env";
+
+/** The release file: what a new app version or app setting changes, and nothing else. */
+export function renderAppRelease(model: Model): string {
+    return envFile({
+        ...model.app.environment,
+        WORKERS: model.app.workers,
+        // What sws-app-update checks on this release (the URL's scheme, host and port are the server's).
+        SWS_HEALTH_PATH: model.app.healthPath,
+        ...(model.app.custom ? { ARTIFACT_URL: model.app.artifactUrl!, ARTIFACT_SHA256: model.app.artifactSha256! } : {}),
+    });
+}
 
 export function appPart(ctx: RenderContext): PayloadPart {
     const { model, server } = ctx;
@@ -20,10 +40,8 @@ export function appPart(ctx: RenderContext): PayloadPart {
     const tls = model.hardening.endToEndTls;
     const listen = server.roles.includes(Role.Web) ? "127.0.0.1" : server.privateIp;
     const env = envFile({
-        ...model.app.environment,
         PORT: model.hardening.appPort,
         BIND_ADDR: listen,
-        WORKERS: model.app.workers,
         // Local database: its socket. Remote: TCP, with TLS verified against the internal CA.
         ...(local ? { DB_SOCKET: SOCKET } : { DB_HOST: dbHost, DB_PORT: Ports.mysql, ...(tls || cluster ? { DB_SSL_CA: INTERNAL_CA } : {}) }),
         ...(tls ? { TLS_CERT_FILE: "/run/sws/secrets/internal-tls-app.pem" } : {}),
@@ -33,18 +51,22 @@ export function appPart(ctx: RenderContext): PayloadPart {
         SWS_DOMAIN: model.domain,
         NODE_PATH: "/usr/share/nodejs:/usr/lib/nodejs",
     });
-    const files = [file("/etc/sws/app.env", env)];
+    const files = [file("/etc/sws/app.env", env), live(APP_RELEASE, renderAppRelease(model))];
+    // What sws-app-update checks after a switch: the health path on this server's own listener.
+    const healthHost = tls ? "app.sws.internal" : listen;
+    files.push(file("/etc/sws/app-update.env", envFile({
+        HEALTH_BASE: `${tls ? "https" : "http"}://${healthHost}:${model.hardening.appPort}`,
+        ...(tls ? { HEALTH_RESOLVE: `${healthHost}:${model.hardening.appPort}:${listen}`, HEALTH_CA: INTERNAL_CA } : {}),
+        APP_DIR, AWS_REGION: ctx.deploy.region,
+    })));
+    files.push(script("sws-app-update"));
+    const packages: string[] = ["curl", "python3-boto3"];
     let exec: string;
-    const packages: string[] = [];
     const runcmd: string[][] = [];
     if (model.app.custom) {
         // The user's artifact: downloaded at boot, verified against its SHA-256, unpacked.
-        files.push(script("sws-app-fetch"), file("/etc/sws/app-artifact.env", envFile({
-            ARTIFACT_URL: model.app.artifactUrl!, ARTIFACT_SHA256: model.app.artifactSha256!, APP_DIR,
-            AWS_REGION: ctx.deploy.region,
-        })));
-        packages.push("curl", "python3-boto3");
-        runcmd.push(["/usr/local/sbin/sws-app-fetch"]);
+        // The artifact of the release, verified and unpacked at first boot (later: sws-app-update).
+        runcmd.push(["/usr/local/sbin/sws-app-update", "--boot"]);
         // The user's command is a shell command line run as sws-app; systemd must pass it to sh
         // untouched (no specifier or variable expansion of its own).
         exec = `/bin/sh -c ${systemdExecArg(`exec ${model.app.startCommand}`)}`;
@@ -60,8 +82,9 @@ export function appPart(ctx: RenderContext): PayloadPart {
             ["After", `network-online.target sws-fetch.service mysql.service mariadb.service${cluster ? " sws-db-proxy.service" : ""}`],
             ["Wants", "network-online.target"]],
         Service: [["Type", "simple"], ["User", "sws-app"], ["Group", "sws-app"],
-            // app.env is rendered; app-db.env (optional) is written by sws-app-use-db after a promotion.
-            ["EnvironmentFile", "/etc/sws/app.env"], ["EnvironmentFile", "-/etc/sws/app-db.env"], ["WorkingDirectory", APP_DIR],
+            // app.env is rendered; the release is live (sws-app-update); app-db.env (optional) is
+            // written by sws-app-use-db after a promotion.
+            ["EnvironmentFile", "/etc/sws/app.env"], ["EnvironmentFile", APP_RELEASE], ["EnvironmentFile", "-/etc/sws/app-db.env"], ["WorkingDirectory", APP_DIR],
             ["ExecStart", exec], ["Restart", "always"], ["RestartSec", "500ms"],
             ["NoNewPrivileges", "yes"], ["ProtectSystem", "strict"], ["ProtectHome", "yes"], ["PrivateTmp", "yes"]],
         Install: [["WantedBy", "multi-user.target"]],

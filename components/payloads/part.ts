@@ -19,6 +19,12 @@ export interface PayloadFile {
      * that the user data does carry.
      */
     fetch?: boolean;
+    /**
+     * With fetch: a live file — fetched from SSM like a toolkit file but outside the user data's
+     * toolkit digest, so a new content reaches running servers in place (the app's release,
+     * rolled out by sws-app-update) instead of replacing them.
+     */
+    live?: boolean;
 }
 
 export interface PayloadPart {
@@ -71,6 +77,16 @@ export function script(name: string): PayloadFile {
 /** A toolkit file (see PayloadFile.fetch). */
 export function toolkit(p: string, content: string, permissions = "0644"): PayloadFile {
     return { path: p, content, permissions, owner: "root:root", fetch: true };
+}
+
+/** A live file (see PayloadFile.live). */
+export function live(p: string, content: string, permissions = "0644"): PayloadFile {
+    return { path: p, content, permissions, owner: "root:root", fetch: true, live: true };
+}
+
+/** SSM parameter that holds a live file, shared by every server of a stack that has it. */
+export function liveParameter(prefix: string, p: string): string {
+    return `${prefix}/live${p}`;
 }
 
 /** SSM parameter that holds a toolkit file, shared by every server of a stack. */

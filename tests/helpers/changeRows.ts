@@ -7,6 +7,8 @@ import { Captured, installMocks, settle, valueOf } from "./pulumiMocks";
 import { Change, RunResource, addressConflicts, diffRuns, optionLog, runOf } from "./changeMatrix";
 
 export const STACK = "sws";
+/** The stack's app-update association (aws/appRollout.ts). */
+export const ASSOCIATION = `aws:ssm/association:Association::${STACK}-app-update`;
 
 export interface Row {
     /** What the operator changes, as the README shows it. */
@@ -125,10 +127,14 @@ const serversIn = (keys: string[]) => keys
 export function summary(r: RowResult): { replaced: string[]; added: string[]; removed: string[]; inPlace: string[] } {
     const replaced = serversIn(r.change.replaced.map((x) => x.key));
     const inPlace = serversIn(r.change.updated.map((x) => x.key));
+    // A new release: the association runs sws-app-update on the app servers, one at a time.
+    if (r.change.updated.some((u) => u.key === ASSOCIATION && u.inputs.some((i) => i.startsWith("parameters.release")))) {
+        inPlace.push("app-* (release, one at a time)");
+    }
     return { replaced, added: serversIn(r.change.created), removed: serversIn(r.change.deleted), inPlace };
 }
 
-const list = (xs: string[]) => xs.map((x) => `\`${x}\``).join(", ");
+const list = (xs: string[]) => xs.map((x) => (x.includes(" ") ? x.replace(/^(\S+)/, "`$1`") : `\`${x}\``)).join(", ");
 
 /** One README line per row: the servers each change replaces, adds, removes, or updates in place. */
 export function tableOf(results: RowResult[]): string {

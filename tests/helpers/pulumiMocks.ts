@@ -158,6 +158,16 @@ export const SHAPES: { [type: string]: Shape } = {
     },
 
     // --- SSM -------------------------------------------------------------------------------
+    // SSM documents are named by their name; an association's id is its generated AssociationId (a UUID).
+    "aws:ssm/document:Document": (c) => {
+        const name: string = c.inputs.name ?? c.auto();
+        return { id: name, state: { name, arn: `arn:aws:ssm:${c.region}:${c.account}:document/${name}`, defaultVersion: "1", documentVersion: "1", latestVersion: "1", owner: c.account, status: "Active", schemaVersion: "2.2", hashType: "Sha256" } };
+    },
+    "aws:ssm/association:Association": (c) => {
+        const h = mockHex(`association:${c.urn}`, 32);
+        const associationId = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+        return { id: associationId, state: { associationId, arn: `arn:aws:ssm:${c.region}:${c.account}:association/${associationId}`, documentVersion: "$DEFAULT" } };
+    },
     "aws:ssm/parameter:Parameter": (c) => {
         const name: string = c.inputs.name ?? c.auto();
         return { id: name, state: { name, arn: `arn:aws:ssm:${c.region}:${c.account}:parameter${name.startsWith("/") ? "" : "/"}${name}`, version: 1 } };
