@@ -427,6 +427,10 @@ async function main(): Promise<number> {
     }
     case "drill": {
       requireRoot();
+      if (args.includes("restore-interrupt") || args.includes("promote")) {
+        const { runDataSafetyDrill } = await import("./drills/dataSafety");
+        return runDataSafetyDrill(args.includes("promote") ? "promote" : "restore-interrupt", json);
+      }
       if (args.includes("app-update")) {
         const { runAppUpdateDrill } = await import("./drills/appUpdate");
         return runAppUpdateDrill(json);
@@ -454,7 +458,7 @@ async function main(): Promise<number> {
       return bench(json, i >= 0 ? Number(args[i + 1]) : 10, n >= 0 ? Number(args[n + 1]) : 3);
     }
     default:
-      process.stdout.write("usage: npm run lab -- up [--profile default|hardened] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,haproxy,telemetry,hostile] | drill backup [--json] | drill app-update [--json] | bench [--json] [--duration S] [--runs N]\n");
+      process.stdout.write("usage: npm run lab -- up [--profile default|hardened] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,haproxy,telemetry,hostile] | drill backup [--json] | drill app-update|restore-interrupt|promote [--json] | bench [--json] [--duration S] [--runs N]\n");
       return cmd === "help" ? 0 : 2;
   }
 }
