@@ -64,8 +64,8 @@ export function appPart(ctx: RenderContext): PayloadPart {
     let exec: string;
     const runcmd: string[][] = [];
     if (model.app.custom) {
-        // The user's artifact: downloaded at boot, verified against its SHA-256, unpacked.
-        // The artifact of the release, verified and unpacked at first boot (later: sws-app-update).
+        // The release's artifact: downloaded, verified against its SHA-256 and unpacked at first
+        // boot (later releases: sws-app-update through the association).
         runcmd.push(["/usr/local/sbin/sws-app-update", "--boot"]);
         // The user's command is a shell command line run as sws-app; systemd must pass it to sh
         // untouched (no specifier or variable expansion of its own).

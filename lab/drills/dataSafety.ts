@@ -6,7 +6,8 @@
  *                      each kill the database that starts is either the old one (every row) or
  *                      the whole restored one (the rows up to the restore time, nothing after) —
  *                      never anything else; then one full run restores and cleans the leftovers.
- *   promote            (hardened profile: a replica) the replica's SQL thread is held while rows
+ *   promote            (hardened profile: a replica; run it before restore-interrupt, whose
+ *                      restores leave the replica behind a new primary) the replica's SQL thread is held while rows
  *                      are written on the primary, so the replica has received transactions it
  *                      has not applied; the primary is stopped (lost); sws-db-promote on the
  *                      replica: every acknowledged row is there afterwards (Seconds_Behind_Master
