@@ -14,9 +14,12 @@ import { helpers, HELPER_LOGS, startHelper, stopHelpers } from "./helperDaemons"
 import { configFile, DEFAULT_PROFILE, LabConfig, labHosts, loadConfig, render } from "./config";
 import { LabState, readState, RENDERED_FILE, runningProfile, STATE_FILE, statusJson, writeState } from "./state";
 import { supervisorDump } from "./supervisor/client";
-import { ensureInternalCa, internalTlsValues } from "./internal-ca";
+import { ensureInternalCa, serverPem } from "./internal-ca";
 import { createNetwork, destroyNetwork, existingNetns } from "./namespaces";
-import { bootServer, parseCloudConfig, secretValues } from "./payload";
+import { bootServer, FETCH_STEP, parseCloudConfig } from "./payload";
+import { awsHosts, awsSettings } from "./aws/hosts";
+import { runProgram } from "./aws/program";
+import { COMPONENT, prepareInstances, PROGRAM_FILE, programUserData, startLabAws } from "./aws/setup";
 import { createRoot, destroyRoot, listRoots, rootPaths, writeInRoot } from "./root";
 import { startSink } from "./sink";
 import { prepareCollectors } from "./collector";
@@ -25,14 +28,14 @@ import { supervisorPidsFile, supervisorSocket } from "./supervisor/paths";
 import { alive, signal, sleep, waitFor } from "./processes";
 import { fmtSecs, log, setQuiet, step } from "./progress";
 import { inNetns, netnsName } from "./namespaces";
-import { isMounted, LAB_DIR, mkdirp, NS_DIR, readJson, REPO_DIR, STATE } from "./files";
+import { isMounted, LAB_DIR, mkdirp, NS_DIR, readJson, REPO_DIR, STATE, writeJson } from "./files";
 import { run } from "./shell";
 
 void helpers;
 void startHelper;
 
 /** Tools the lab itself needs, beyond the payloads' packages. */
-const LAB_TOOLS = ["pebble", "prometheus", "testssl.sh", "wrk", "cloud-init", "curl", "openssl", "iproute2", "nftables", "util-linux", "procps"];
+const LAB_TOOLS = ["pebble", "prometheus", "testssl.sh", "wrk", "cloud-init", "curl", "openssl", "iproute2", "nftables", "util-linux", "procps", "python3-boto3", "ca-certificates"];
 
 function requireRoot(): void {
   if (process.getuid && process.getuid() !== 0) {
@@ -183,22 +186,30 @@ async function up(profile = DEFAULT_PROFILE): Promise<number> {
   // hardening.endToEndTls: the lab's own internal CA (openssl), passed as deploy.internalCaPem.
   const internalCa = cfg.stack.hardening?.endToEndTls ? await step("internal CA (hardening.endToEndTls)", () => ensureInternalCa(cfg.stack.domain)) : undefined;
   const rendered = await step(`render the payloads with components/render.ts (lab/${path.basename(configFile(profile))}, profile ${profile})`, () => render(cfg, acmeCa, internalCa));
+  // With endToEndTls the program's @pulumi/tls resources answer with the lab's per-server certificates (aws/program.ts).
+  if (internalCa) for (const s of rendered.model.servers) if (rendered.secrets.some((x) => x.name.startsWith("internal-tls-") && x.servers.includes(s.name))) serverPem(s);
+  // What the servers boot is what the program registers: index.ts under the provider-shaped mocks.
+  const stackArgs = JSON.parse(JSON.stringify(cfg.stack));
+  if (stackArgs.tls) stackArgs.tls.acmeCaPem = acmeCa;
+  const program = await step(`the program (index.ts, stack ${COMPONENT}) under the provider-shaped mocks, for lab/${path.basename(configFile(profile))}`, () =>
+    runProgram(stackArgs, { internalTls: !!internalCa, out: PROGRAM_FILE }));
+  const userData = programUserData(program, rendered.servers);
   const payloadDir = path.join(STATE, "payloads");
   mkdirp(payloadDir);
   fs.writeFileSync(RENDERED_FILE, JSON.stringify(rendered));
   for (const s of rendered.servers) {
-    fs.writeFileSync(path.join(payloadDir, `${s.name}.cloud-config.yaml`), s.userData);
+    fs.writeFileSync(path.join(payloadDir, `${s.name}.cloud-config.yaml`), userData.get(s.name)!);
     fs.writeFileSync(path.join(payloadDir, `${s.name}.nftables.conf`), s.nftables);
   }
-  log(`    ${rendered.servers.map((s) => `${s.name} (${s.roles.join("+")}, ${s.userData.length} bytes)`).join(", ")} → ${payloadDir}`);
+  log(`    ${program.resources.length} resources registered; user data of ${rendered.servers.map((s) => `${s.name} (${s.roles.join("+")}, ${userData.get(s.name)!.length} bytes)`).join(", ")} → ${payloadDir}`);
 
   await step("Debian packages (payloads' packages + the lab's tools)", () => {
     const fromPayloads = new Set<string>();
-    for (const s of rendered.servers) for (const p of parseCloudConfig(s.userData).packages ?? []) fromPayloads.add(p);
+    for (const s of rendered.servers) for (const p of parseCloudConfig(userData.get(s.name)!).packages ?? []) fromPayloads.add(p);
     notes.push(...ensurePackages([...new Set([...fromPayloads, ...LAB_TOOLS])]));
   });
 
-  const hosts = labHosts(cfg, rendered);
+  const hosts = [...labHosts(cfg, rendered), ...awsHosts(cfg, rendered.model)];
   const lb = rendered.model.servers.find((s) => s.roles.includes("balancer"))!;
   const st: LabState = {
     status: "booting", profile, createdRunNetns: false, startedAt: new Date().toISOString(), domain: rendered.model.domain,
@@ -229,7 +240,7 @@ async function up(profile = DEFAULT_PROFILE): Promise<number> {
   // runtime drop-in (/run, not the payload), and the lab says so.
   await step("machine adaptations", () => {
     for (const s of servers) {
-      const cfgFile = (parseCloudConfig(s.userData).write_files ?? []).find((f) => f.path === "/etc/haproxy/haproxy.cfg");
+      const cfgFile = (parseCloudConfig(userData.get(s.name)!).write_files ?? []).find((f) => f.path === "/etc/haproxy/haproxy.cfg");
       const m = /^\s*maxconn\s+(\d+)/m.exec(cfgFile?.content ?? "");
       if (!m) continue;
       const need = 2 * Number(m[1]) + 100;
@@ -247,12 +258,16 @@ async function up(profile = DEFAULT_PROFILE): Promise<number> {
     notes.push(...n);
     for (const l of n) log(`    note: ${l}`);
   });
-  // Secrets: random values, except each server's internal certificate + key (internal-ca.ts).
-  const internalTls = internalCa ? await step("internal certificates (SANs: internalNames + address)", () => internalTlsValues(rendered)) : {};
-  const values = { ...secretValues(rendered.secrets.map((s) => s.parameter).filter((p) => !(p in internalTls))), ...internalTls };
+  const aws = awsSettings(cfg);
+  await step(`the lab's AWS: moto_server at https://${aws.ip} (AWS's endpoint names), the VPC resolver at ${rendered.model.network.resolver}, the program's resources replayed, IMDSv2 per server`, () =>
+    startLabAws(aws, rendered.model, program, (m) => log(m)));
+  await step("instances as EC2 starts them: resolver, trusted endpoints, data volume", () => prepareInstances(rendered.model, program));
   let bootOk = true;
-  await step("boot every server from its payload (cloud-init write_files, users, runcmd), in parallel", async () => {
-    const reports = await Promise.all(servers.map((s) => bootServer(s.name, s.userData, s.fetched, values, (m) => log(m))));
+  await step("boot every server from the user data the program registered (cloud-init write_files, users, runcmd with sws-fetch from SSM), in parallel", async () => {
+    const reports = await Promise.all(servers.map((s) => bootServer(s.name, userData.get(s.name)!, (m) => log(m))));
+    const fetchMs = reports.map((r) => `${r.server} ${((r.steps.find((x) => FETCH_STEP.test(x.step.replace(/^runcmd: /, "").split(" ")[0]))?.ms ?? NaN) / 1000).toFixed(1)} s`);
+    log(`    sws-fetch from SSM: ${fetchMs.join(", ")}; whole boot: ${reports.map((r) => `${r.server} ${(r.steps.reduce((a, x) => a + x.ms, 0) / 1000).toFixed(1)} s`).join(", ")}`);
+    writeJson(path.join(STATE, "boot.json"), reports);
     for (const r of reports) {
       if (!r.ok) {
         bootOk = false;
@@ -335,7 +350,7 @@ async function down(): Promise<number> {
     while (Object.values(sups).some(alive) && Date.now() - t < 25000) await sleep(100);
     for (const pid of Object.values(sups)) if (alive(pid)) signal(pid, "SIGKILL");
   });
-  await step("stop helpers (pebble, challtestsrv, sink)", async () => {
+  await step("stop helpers (pebble, challtestsrv, sink, the AWS host, VPC resolver, IMDS)", async () => {
     const s = await stopHelpers();
     if (s.length) log(`    stopped ${s.join(", ")}`);
   });

@@ -3,6 +3,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import type { AwsHostSettings } from "./aws/host";
+import { LAB_STACK } from "./aws/program";
 import { renderStack, RenderedStack } from "../components/render";
 import type { SecuredWebStackArgs } from "../components/types";
 import type { DeployValues } from "../components/payloads/part";
@@ -19,6 +21,8 @@ export interface LabConfig {
     client: { name: string; ip: string };
     acme: AcmeSettings;
     sink: SinkSettings;
+    /** The lab's AWS (moto) and the VPC resolver's host name (lab/aws/). */
+    aws?: AwsHostSettings;
   };
 }
 
@@ -48,7 +52,8 @@ export function render(cfg: LabConfig, acmeCaPem?: string, internalCaPem?: strin
   if (acmeCaPem && args.tls) args.tls.acmeCaPem = acmeCaPem;
   const deploy: DeployValues = { region: "us-east-1" };
   if (args.hardening?.endToEndTls) deploy.internalCaPem = internalCaPem ?? readInternalCa();
-  return renderStack(args, deploy);
+  // The program's component name (index.ts: `sws-<stack>`), so names and the SSM prefix match what it registers.
+  return renderStack(args, deploy, `sws-${LAB_STACK}`);
 }
 
 /** The hosts of the lab: the rendered servers plus the client and the helpers. */

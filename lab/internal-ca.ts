@@ -3,11 +3,11 @@
  * with @pulumi/tls: components/aws/tls.ts), and one key + certificate per server that serves TLS
  * inside the stack, with the same names: SANs internalNames(server) plus the server's address,
  * ECDSA P-256, certificate then key in one PEM — the value of the `<prefix>/internal-tls/<server>`
- * parameter that sws-fetch installs (the lab's stand-in writes it, see payload.ts emulateFetch).
+ * parameter that sws-fetch installs. The program's @pulumi/tls resources answer with these when it
+ * runs under the mocks for the lab (aws/program.ts), so SSM holds them and the user data names this CA.
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { RenderedStack } from "../components/render";
 import { internalNames } from "../components/payloads/part";
 import { mkdirp, STATE } from "./files";
 import { must } from "./shell";
@@ -53,15 +53,4 @@ export function serverPem(server: { name: string; roles: string[]; privateIp: st
   const pem = fs.readFileSync(crt, "utf8") + fs.readFileSync(key, "utf8");
   fs.writeFileSync(out, pem, { mode: 0o600 });
   return pem;
-}
-
-/** Values of every `internal-tls/<server>` parameter of the rendered stack (by SSM parameter name). */
-export function internalTlsValues(rendered: RenderedStack): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const s of rendered.secrets.filter((x) => x.name.startsWith("internal-tls-"))) {
-    const server = rendered.model.servers.find((x) => x.name === s.servers[0]);
-    if (!server) throw new Error(`secret ${s.parameter}: unknown server ${s.servers[0]}`);
-    out[s.parameter] = serverPem(server);
-  }
-  return out;
 }

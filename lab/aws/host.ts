@@ -173,15 +173,36 @@ export function imdsConfig(id: InstanceIdentity, creds: RoleCredentials): unknow
   };
 }
 
-/** IMDS at 169.254.169.254:80 inside one server's network namespace (on its loopback, as link-local). */
+/** The per-server namespace that plays the hypervisor's link-local IMDS endpoint. */
+export function imdsHost(server: string): string {
+  return `imds-${server}`;
+}
+
+/**
+ * IMDS at 169.254.169.254:80 for one server, as on EC2 *outside* the instance's own network stack
+ * (a listener inside it would take port 80 from HAProxy's wildcard bind): a namespace of its own,
+ * joined to the server's by a point-to-point veth (`imds0` in the server, no address) with a host
+ * route to 169.254.169.254; the server's firewall sees it as the egress it is (tcp 80 out).
+ */
 export async function startImds(aemm: string, id: InstanceIdentity, creds: RoleCredentials): Promise<void> {
   const dir = path.join(AWS_DIR, "imds");
   mkdirp(dir, 0o700);
   const cfg = path.join(dir, `${id.server}.json`);
   fs.writeFileSync(cfg, JSON.stringify(imdsConfig(id, creds), null, 2), { mode: 0o600 });
   const ns = netnsName(id.server);
-  if (!run("ip", ["-n", ns, "-o", "addr", "show", "dev", "lo"]).stdout.includes(`${IMDS_IP}/32`)) must("ip", ["-n", ns, "addr", "add", `${IMDS_IP}/32`, "dev", "lo"]);
-  startHelper(`imds-${id.server}`, id.server, [aemm, "-c", cfg, "-n", IMDS_IP, "-p", "80", "-I"], { HOME: dir });
-  await waitFor(`IMDSv2 on ${id.server}`, () =>
+  const imds = imdsHost(id.server);
+  const imdsNs = netnsName(imds);
+  if (!run("ip", ["netns", "list"]).stdout.split("\n").some((l) => l.split(" ")[0] === imdsNs)) {
+    must("ip", ["netns", "add", imdsNs]);
+    must("ip", ["-n", imdsNs, "link", "set", "lo", "up"]);
+    must("ip", ["-n", ns, "link", "add", "imds0", "type", "veth", "peer", "name", "eth0", "netns", imdsNs]);
+    must("ip", ["-n", imdsNs, "addr", "add", `${IMDS_IP}/32`, "dev", "eth0"]);
+    must("ip", ["-n", imdsNs, "link", "set", "eth0", "up"]);
+    must("ip", ["-n", imdsNs, "route", "add", `${id.privateIp}/32`, "dev", "eth0"]);
+    must("ip", ["-n", ns, "link", "set", "imds0", "up"]);
+    must("ip", ["-n", ns, "route", "add", `${IMDS_IP}/32`, "dev", "imds0", "src", id.privateIp]);
+  }
+  startHelper(imds, imds, [aemm, "-c", cfg, "-n", IMDS_IP, "-p", "80", "-I"], { HOME: dir });
+  await waitFor(`IMDSv2 for ${id.server}`, () =>
     inNetns(id.server, "curl", ["-sf", "-o", "/dev/null", "--max-time", "1", "-X", "PUT", "-H", "X-aws-ec2-metadata-token-ttl-seconds: 60", `http://${IMDS_IP}/latest/api/token`]).code === 0, 20000, 100);
 }

@@ -24,6 +24,8 @@ export const LAB_STACK = "lab";
 
 export interface ProgramResource {
   type: string;
+  /** false for component resources (no provider, no physical id). */
+  custom?: boolean;
   name: string;
   urn: string;
   id: string;
@@ -111,7 +113,8 @@ async function child(): Promise<void> {
   await settle(resources, 150);
   const run: ProgramRun = {
     stack: spec.stack, config: spec.config, outputs,
-    resources: resources.map((c: any) => ({ type: c.type, name: c.name, urn: c.urn, id: c.id ?? ids.get(c.name) ?? "", inputs: unwrapSecrets(c.inputs), state: unwrapSecrets(c.state) })),
+    // Every field the mocks captured (the replay reads `custom`, `id`, …), secrets unwrapped.
+    resources: resources.map((c: any) => ({ ...c, id: c.id ?? ids.get(c.name) ?? "", inputs: unwrapSecrets(c.inputs), state: unwrapSecrets(c.state) })),
   };
   fs.writeFileSync(spec.out, JSON.stringify(run), { mode: 0o600 });
 }

@@ -1,9 +1,10 @@
 /**
  * `npm run lab -- check [--json]` (also `npm run test:lab`): services, monitoring, end to end,
- * firewall matrix, TLS; with the hardened profile also the hardening proofs (hardening.ts). Exit status 0 only when every check passes.
+ * aws (aws.ts), firewall matrix, TLS; with the hardened profile also the hardening proofs (hardening.ts). Exit status 0 only when every check passes.
  */
 import * as path from "path";
 import { STATE, writeJson } from "../files";
+import { awsCheck } from "./aws";
 import { CheckResult, context } from "./common";
 import { databaseCheck } from "./database";
 import { e2eCheck } from "./e2e";
@@ -35,6 +36,8 @@ export async function runChecks(json: boolean): Promise<number> {
   // testssl takes about a minute: run it while the other checks run.
   const tls = tlsCheck(ctx);
   done(await e2eCheck(ctx));
+  // The seam with the AWS renderer: what the servers fetched and backed up through the lab's AWS.
+  done(await awsCheck(ctx));
   done(await firewallCheck(ctx));
   done(await tls);
   // The hardened profile's own proofs (hardening.ts): last, since the failover drill stops a web server for a while.

@@ -1,21 +1,22 @@
 /**
  * Backup drill:  npm run lab -- drill backup [--json]
  *
- * On the lab's database server (the same payload scripts as on EC2; the target is a local
- * directory, file:///var/backups/sws, instead of S3):
+ * On the lab's database server, with the payload's own scripts and target (BACKUP_TARGET in
+ * /etc/sws/backup.env: s3://<the program's bucket>/<server>, in the lab's AWS):
  *   1. write known rows (phase a1), take a full backup (sws-backup-full.service, as its timer would)
  *   2. write more rows (a2), note the time T, write more (b), ship the binlogs (sws-backup-binlog.service)
  *   3. destroy the database: DROP DATABASE, stop the server, wipe the datadir
  *   4. sws-restore --to T  (dump + binlog replay up to T), timed
- *   5. compare: a1 and a2 exactly as written (count + checksum), b absent; the app answers again
- * Until the backup part is wired into the lab's payload, the drill installs the files that
- * components/payloads/backup.ts renders for that server (toolkit scripts, env file, units).
+ *   5. compare: a1 and a2 exactly as written (count + checksum), b absent; the app answers again;
+ *      the dump and binlogs it restored from are objects in the emulated bucket
  */
-import { backupPart, backupTargetOf, BACKUP_METRIC, BACKUP_UNITS } from "../../components/payloads/backup";
-import type { ServerModel } from "../../components/model";
-import { loadConfig, render } from "../config";
-import { readState } from "../state";
-import { inRoot, writeInRoot } from "../root";
+import * as fs from "fs";
+import { BACKUP_METRIC, BACKUP_UNITS } from "../../components/payloads/backup";
+import type { RenderedStack } from "../../components/render";
+import { readState, RENDERED_FILE } from "../state";
+import { inRoot } from "../root";
+import { bucketReport } from "../aws/emulator";
+import { readAwsState } from "../aws/setup";
 import { RunResult } from "../shell";
 import { sleep } from "../processes";
 
@@ -38,6 +39,8 @@ export interface BackupDrillReport {
   appHealthy: boolean;
   problems: string[];
   restoreOutput: string;
+  /** s3:// targets: the backup objects under the server's prefix in the emulated bucket. */
+  objects: { full: number; binlog: number; bytes: number } | null;
 }
 
 const PHASES = [
@@ -98,19 +101,10 @@ function scrapeMetric(server: string): { full: number | null; binlog: number | n
   return { full: get("full"), binlog: get("binlog") };
 }
 
-/** Install what components/payloads/backup.ts renders for this server (the lab's payload lacks it until wired). */
-function installBackupPart(server: ServerModel, model: ReturnType<typeof render>["model"]): string {
-  const part = backupPart({ model, server, deploy: { region: "us-east-1" } });
-  for (const f of part.files) writeInRoot(server.name, f.path, f.content, f.permissions, f.owner);
-  must(server.name, ["systemctl", "daemon-reload"], "daemon-reload");
-  must(server.name, ["systemctl", "enable", BACKUP_UNITS.fullTimer, BACKUP_UNITS.binlogTimer], "enable the backup timers");
-  return backupTargetOf({ region: "us-east-1" });
-}
-
 export async function backupDrill(progress: (m: string) => void = () => undefined): Promise<BackupDrillReport> {
   const st = readState();
   if (!st || st.status !== "up") throw new Error("the lab is not up: run `npm run lab -- up` first");
-  const rendered = render(loadConfig());
+  const rendered = JSON.parse(fs.readFileSync(RENDERED_FILE, "utf8")) as RenderedStack;
   const server = rendered.model.servers.find((s) => s.roles.includes("database"));
   if (!server) throw new Error("no database server in the lab's stack");
   const s = server.name;
@@ -122,8 +116,9 @@ export async function backupDrill(progress: (m: string) => void = () => undefine
   if (!datadir) throw new Error("no DATADIR in /etc/sws/database.env");
   const problems: string[] = [];
 
-  progress(`• install the rendered backup part on ${s} (sws-backup, sws-restore, ${"/etc/sws/backup.env"}, units)`);
-  const target = installBackupPart(server, rendered.model);
+  const target = /^BACKUP_TARGET="?([^"\n]+)"?$/m.exec(must(s, ["cat", "/etc/sws/backup.env"], "read /etc/sws/backup.env"))?.[1];
+  if (!target) throw new Error(`no BACKUP_TARGET in ${s}'s /etc/sws/backup.env`);
+  progress(`• backups of ${s} go to ${target} (the payload's own setting)`);
 
   const run = `${Date.now().toString(36)}`;
   sql(s, db, "DROP TABLE IF EXISTS sws_drill; CREATE TABLE sws_drill (id INT AUTO_INCREMENT PRIMARY KEY, phase VARCHAR(4) NOT NULL, val CHAR(64) NOT NULL, at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB;");
@@ -144,6 +139,15 @@ export async function backupDrill(progress: (m: string) => void = () => undefine
   progress(`• ship the binlogs (systemctl start ${BACKUP_UNITS.binlogService})`);
   const binlogShipSeconds = await systemctl(s, "start", BACKUP_UNITS.binlogService);
   const metric = scrapeMetric(s);
+  let objects: BackupDrillReport["objects"] = null;
+  if (target.startsWith("s3://")) {
+    const aws = readAwsState();
+    if (!aws) throw new Error("an s3:// backup target, but the lab has no AWS state");
+    const [bucket, prefix] = [target.slice(5).split("/")[0], target.slice(5).split("/").slice(1).join("/")];
+    const mine = bucketReport(aws.host, bucket).objects.filter((o) => o.key.startsWith(`${prefix}/`));
+    objects = { full: mine.filter((o) => /\/full-[^/]+\.sql\.gz$/.test(o.key)).length, binlog: mine.filter((o) => o.key.includes("/binlog/")).length, bytes: mine.reduce((a, o) => a + o.size, 0) };
+    if (!objects.full || !objects.binlog) problems.push(`${target}: ${objects.full} full dump(s) and ${objects.binlog} binlog file(s) in the emulated bucket after the backups`);
+  }
   if (metric.full === null || metric.binlog === null) problems.push(`the node exporter does not serve ${BACKUP_METRIC} for both kinds`);
 
   progress(`• destroy the database: DROP DATABASE ${db}, stop ${dbUnit}, wipe ${datadir}`);
@@ -185,7 +189,7 @@ export async function backupDrill(progress: (m: string) => void = () => undefine
   return {
     ok: problems.length === 0, server: s, target, restoreTo, rows,
     restoreSeconds: m ? Number(m[1]) : null, databaseDownSeconds: m ? Number(m[2]) : null, restoreCommandSeconds,
-    fullBackupSeconds, binlogShipSeconds, metric, appHealthy, problems, restoreOutput,
+    fullBackupSeconds, binlogShipSeconds, metric, appHealthy, problems, restoreOutput, objects,
   };
 }
 
@@ -214,6 +218,7 @@ export async function runBackupDrill(opts: { json: boolean }): Promise<boolean> 
     ...rep.rows.map((r) => `  rows ${r.phase.padEnd(3)}       written ${String(r.written).padStart(4)}, after restore ${String(r.afterRestore).padStart(4)} (${r.expected}${r.expected === "present" ? `, checksum ${r.checksumMatches ? "equal" : "DIFFERS"}` : ""})`),
     `  restore time   ${rep.restoreSeconds ?? "?"} s until the app ran again (database down ${rep.databaseDownSeconds ?? "?"} s); whole command with its new full backup ${rep.restoreCommandSeconds.toFixed(1)} s`,
     `  backup runs    full ${rep.fullBackupSeconds.toFixed(1)} s, binlog shipping ${rep.binlogShipSeconds.toFixed(1)} s`,
+    ...(rep.objects ? [`  in the bucket  ${rep.objects.full} full dump(s), ${rep.objects.binlog} binlog file(s), ${rep.objects.bytes} bytes under ${rep.target}/ (emulated S3, before the restore read them back)`] : []),
     `  metric         ${BACKUP_METRIC} full=${rep.metric.full ?? "missing"} binlog=${rep.metric.binlog ?? "missing"}`,
     `  application    ${rep.appHealthy ? "healthy again" : "NOT healthy"}`,
     ...rep.problems.map((p) => `  problem        ${p}`),

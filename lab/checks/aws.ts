@@ -1,0 +1,133 @@
+/**
+ * The "aws" section of `check`: the seam between the AWS renderer and the servers.
+ *   - every server booted exactly the user data the program registered for its instance;
+ *   - every file each server's sws-fetch installed (its own fetch.list) equals the SSM parameter the
+ *     program registered under that name, and the emulated SSM holds that value (SHA-256 digests);
+ *   - the backup bucket in the emulated S3 has the program's versioning, encryption, lifecycle and
+ *     policy, and a backup taken now (sws-backup-full, then binlog shipping, through boto3 on the
+ *     database server) lands in it;
+ *   - the lab's remaining stand-ins for AWS/EC2, each with why.
+ */
+import * as fs from "fs";
+import { BACKUP_UNITS } from "../../components/payloads/backup";
+import { inRoot } from "../root";
+import { compareFetched, compareUserData, ServerFetchInput } from "../aws/compare";
+import { bucketReport, emulatorParameterDigests } from "../aws/emulator";
+import type { ProgramRun } from "../aws/program";
+import { COMPONENT, PROGRAM_FILE, programParameterDigests, programUserData, readAwsState } from "../aws/setup";
+import { CheckContext, CheckResult, timedCheck } from "./common";
+
+/** Digest and mode of files inside a server's root (one command per server). */
+function filesOn(server: string, paths: string[]): Map<string, { sha256: string; mode: string }> {
+  const script = 'for f; do [ -f "$f" ] && printf "%s %s %s\\n" "$(sha256sum < "$f" | cut -d" " -f1)" "$(stat -c %a "$f")" "$f"; done; exit 0';
+  const r = inRoot(server, ["/bin/sh", "-c", script, "sh", ...paths]);
+  const out = new Map<string, { sha256: string; mode: string }>();
+  for (const line of r.stdout.split("\n")) {
+    const m = /^([0-9a-f]{64}) (\d+) (.+)$/.exec(line);
+    if (m) out.set(m[3], { sha256: m[1], mode: m[2].padStart(4, "0") });
+  }
+  return out;
+}
+
+export function awsCheck(ctx: CheckContext): Promise<CheckResult> {
+  return timedCheck("aws", async () => {
+    const st = readAwsState();
+    if (!st) return { ok: false, summary: "the lab has no AWS state (was it brought up with the AWS host?)", lines: [], details: {} };
+    const run = JSON.parse(fs.readFileSync(PROGRAM_FILE, "utf8")) as ProgramRun;
+    const servers = ctx.rendered.model.servers;
+    const lines: string[] = [];
+    const problems: string[] = [];
+
+    // 1. User data, byte for byte.
+    const registered = programUserData(run, servers);
+    const booted = new Map<string, string>();
+    for (const s of servers) {
+      const r = inRoot(s.name, ["cat", "/run/sws-lab/user-data"]);
+      if (r.code === 0) booted.set(s.name, r.stdout);
+    }
+    const udProblems = compareUserData(booted, registered);
+    problems.push(...udProblems);
+    lines.push(`${udProblems.length ? "✗" : "✓"} user data: each server booted the one the program registered for ${COMPONENT}-<server> (${servers.map((s) => `${s.name} ${registered.get(s.name)?.length ?? 0} B`).join(", ")})`);
+
+    // 2. What sws-fetch installed = what the program registered = what the emulator holds.
+    const inputs: ServerFetchInput[] = [];
+    const wanted = new Set<string>();
+    for (const s of servers) {
+      const fl = inRoot(s.name, ["cat", "/etc/sws/fetch.list"]);
+      const list = fl.code === 0 ? fl.stdout : undefined;
+      const paths = (list ?? "").split("\n").filter((l) => l.trim() && !l.startsWith("#")).map((l) => l.trim().split(/\s+/));
+      for (const p of paths) wanted.add(p[0]);
+      const files = filesOn(s.name, paths.map((p) => p[1]));
+      inputs.push({ server: s.name, fetchList: list, file: (p) => files.get(p) });
+    }
+    const host = st.host;
+    const emulator = emulatorParameterDigests(host, [...wanted]);
+    const fetched = compareFetched(inputs, programParameterDigests(run), emulator);
+    problems.push(...fetched.problems);
+    for (const s of servers) {
+      const rows = fetched.rows.filter((r) => r.server === s.name);
+      const bad = rows.filter((r) => !r.ok);
+      lines.push(`${bad.length || !rows.length ? "✗" : "✓"} ${s.name.padEnd(9)} fetched ${rows.filter((r) => r.kind === "toolkit").length} toolkit file(s) + ${rows.filter((r) => r.kind === "secret").length} secret(s) from SSM: ${bad.length ? bad.map((r) => r.problem).join("; ") : "every SHA-256 equals the program's parameter and the emulator's"}`);
+    }
+
+    // 3. The backup bucket: settings as registered, and a backup taken now lands in it.
+    const bucketDetails: unknown[] = [];
+    const reg = (type: string) => run.resources.filter((r) => r.type === type);
+    for (const bucket of st.buckets) {
+      const want = {
+        versioning: reg("aws:s3/bucketVersioning:BucketVersioning")[0]?.inputs.versioningConfiguration?.status ?? null,
+        encryption: reg("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0]?.inputs.rules?.[0]?.applyServerSideEncryptionByDefault?.sseAlgorithm ?? null,
+        lifecycleRules: reg("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0]?.inputs.rules?.length ?? 0,
+        policyStatements: (() => {
+          const p = reg("aws:s3/bucketPolicy:BucketPolicy")[0]?.inputs.policy;
+          return p ? (JSON.parse(p).Statement ?? []).length : 0;
+        })(),
+      };
+      const writers = servers.filter((s) => (s.roles as string[]).includes("database"));
+      const taken: string[] = [];
+      for (const w of writers) {
+        for (const unit of [BACKUP_UNITS.fullService, BACKUP_UNITS.binlogService]) {
+          const r = inRoot(w.name, ["systemctl", "start", unit]);
+          if (r.code !== 0) problems.push(`${w.name}: systemctl start ${unit} failed: ${(r.stderr + r.stdout).trim().split("\n").slice(-2).join(" ")}`);
+          else taken.push(`${w.name}:${unit}`);
+        }
+      }
+      const got = bucketReport(host, bucket);
+      bucketDetails.push({ want, got });
+      const settingProblems: string[] = [];
+      for (const k of ["versioning", "encryption", "lifecycleRules"] as const) {
+        if (got[k] !== want[k]) settingProblems.push(`${k} ${JSON.stringify(got[k])}, the program registered ${JSON.stringify(want[k])}`);
+      }
+      // The policy: stored as the program registered it (checked at `up`), then lifted (a stand-in: setup.ts).
+      const pol = st.bucketPolicies?.[bucket];
+      if (!pol?.equalsProgram || pol.sids.length !== want.policyStatements) settingProblems.push(`policy: the emulator did not hold the program's ${want.policyStatements} statement(s) at up`);
+      if (got.policyStatements !== 0) settingProblems.push(`policy: still in place (${got.policyStatements} statement(s)); the lab lifts it before boot`);
+      problems.push(...settingProblems.map((p) => `bucket ${bucket}: ${p}`));
+      lines.push(`${settingProblems.length ? "✗" : "✓"} bucket ${bucket}: versioning ${got.versioning}, encryption ${got.encryption}, ${got.lifecycleRules} lifecycle rule(s), policy ${pol?.sids.join(" + ") || "none"} as registered (held at up, lifted before boot)${settingProblems.length ? ` — ${settingProblems.join("; ")}` : ""}`);
+      for (const w of writers) {
+        const mine = got.objects.filter((o) => o.key.startsWith(`${w.name}/`));
+        const full = mine.filter((o) => /\/full-[^/]+\.sql\.gz$/.test(o.key));
+        const binlogs = mine.filter((o) => /\/binlog\//.test(o.key));
+        const ok = full.length > 0 && binlogs.length > 0 && full.every((o) => o.size > 0);
+        if (!ok) problems.push(`bucket ${bucket}: no full dump and binlog under ${w.name}/ after sws-backup ran (${mine.length} object(s))`);
+        lines.push(`${ok ? "✓" : "✗"} backups of ${w.name} in s3://${bucket}/${w.name}/: ${full.length} full dump(s) (latest ${full.length ? `${full[full.length - 1].size} B` : "none"}), ${binlogs.length} binlog file(s), ${mine.length} object(s) in all (sws-backup just ran: ${taken.filter((t) => t.startsWith(w.name)).length}/2 units)`);
+      }
+    }
+
+    // 4. What the lab still stands in for.
+    lines.push(`replay: ${st.replay.replayed} resources, ${st.replay.calls} API calls, ${st.replay.rejected.length} rejected; not emulated (checked elsewhere): ${[...new Set(st.replay.notEmulated.map((n) => n.type))].join(", ") || "none"}`);
+    if (st.replay.leftOut?.length) lines.push(`not replayed (none of them used by the servers): ${st.replay.leftOut.join(", ")}`);
+    lines.push("stand-ins that remain:");
+    for (const s of st.standIns) lines.push(`    - ${s.what}: ${s.why}`);
+
+    const ok = problems.length === 0;
+    return {
+      ok,
+      summary: ok
+        ? `user data as registered; ${fetched.rows.length} fetched files equal the program's SSM parameters and the emulator's; backups in S3`
+        : `${problems.length} problem(s): ${problems[0]}`,
+      lines: [...lines, ...problems.map((p) => `problem: ${p}`)],
+      details: { problems, fetched: fetched.rows, buckets: bucketDetails, standIns: st.standIns, replay: st.replay, instances: st.instances.map((i) => ({ server: i.server, instanceId: i.instanceId, role: i.roleName })) },
+    };
+  });
+}
