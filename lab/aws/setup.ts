@@ -166,7 +166,8 @@ export async function startLabAws(
 export function prepareInstances(model: Model, run: ProgramRun): void {
   const userData = programUserData(run, model.servers);
   for (const s of model.servers as ServerModel[]) {
-    const vol = /^\s*DATA_VOLUME_ID="?(vol-[0-9a-f]+)"?$/m.exec(userData.get(s.name) ?? "")?.[1];
+    // The env file's value, quoted either way ("…" or '…').
+    const vol = /^\s*DATA_VOLUME_ID=["']?(vol-[0-9a-f]+)["']?\s*$/m.exec(userData.get(s.name) ?? "")?.[1];
     prepareInstance(s.name, model.network.resolver, vol);
   }
 }

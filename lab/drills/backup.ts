@@ -116,7 +116,7 @@ export async function backupDrill(progress: (m: string) => void = () => undefine
   if (!datadir) throw new Error("no DATADIR in /etc/sws/database.env");
   const problems: string[] = [];
 
-  const target = /^BACKUP_TARGET="?([^"\n]+)"?$/m.exec(must(s, ["cat", "/etc/sws/backup.env"], "read /etc/sws/backup.env"))?.[1];
+  const target = /^BACKUP_TARGET=["']?([^"'\n]+)["']?$/m.exec(must(s, ["cat", "/etc/sws/backup.env"], "read /etc/sws/backup.env"))?.[1];
   if (!target) throw new Error(`no BACKUP_TARGET in ${s}'s /etc/sws/backup.env`);
   progress(`• backups of ${s} go to ${target} (the payload's own setting)`);
 
