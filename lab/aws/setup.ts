@@ -151,7 +151,7 @@ export async function startLabAws(
     userDataSha256: Object.fromEntries([...userData].map(([k, v]) => [k, sha256(v)])),
     bucketPolicies,
     standIns: [
-      { what: "the backup bucket's policy is checked in the emulator, then removed before boot", why: "moto 5.2.1 enforces bucket-policy statements without their conditions, so the program's conditional Deny statements (insecure transport; writers other than the database roles) would deny every write; the IAM policy evaluator in the tests judges them instead" },
+      { what: "the buckets' policies are checked in the emulator, then removed before boot", why: "moto 5.2.1 enforces bucket-policy statements without their conditions, so the program's conditional Deny statements (insecure transport; writers other than the database roles) would deny every write; the IAM policy evaluator in the tests judges them instead" },
       { what: "IMDS = amazon-ec2-metadata-mock (AWS's own) per server at 169.254.169.254 (its own namespace behind a point-to-point veth), IMDSv2 only", why: "no hypervisor here; it serves the role's credentials issued by the emulated STS (AssumeRole), not rotated" },
       ...INSTANCE_STAND_INS,
     ],

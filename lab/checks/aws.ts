@@ -72,20 +72,25 @@ export function awsCheck(ctx: CheckContext): Promise<CheckResult> {
 
     // 3. The backup bucket: settings as registered, and a backup taken now lands in it.
     const bucketDetails: unknown[] = [];
-    const reg = (type: string) => run.resources.filter((r) => r.type === type);
+    // A bucket's settings are the sub-resources registered for it (their `bucket` is its name).
+    const reg = (type: string, bucket: string) => run.resources.filter((r) => r.type === type && (r.inputs.bucket === bucket || r.state.bucket === bucket));
+    const writers = servers.filter((s) => (s.roles as string[]).includes("database"));
+    // Where each database server backs up: its user data's BACKUP_TARGET (s3://<bucket>/<prefix>).
+    const targetOf = (server: string) => /^\s*BACKUP_TARGET=["']?s3:\/\/([^/"'\s]+)\/([^"'\s]+)["']?\s*$/m.exec(registered.get(server) ?? "");
+    for (const w of writers) if (!targetOf(w.name)) problems.push(`${w.name}: its user data has no s3:// BACKUP_TARGET`);
     for (const bucket of st.buckets) {
       const want = {
-        versioning: reg("aws:s3/bucketVersioning:BucketVersioning")[0]?.inputs.versioningConfiguration?.status ?? null,
-        encryption: reg("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0]?.inputs.rules?.[0]?.applyServerSideEncryptionByDefault?.sseAlgorithm ?? null,
-        lifecycleRules: reg("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0]?.inputs.rules?.length ?? 0,
+        versioning: reg("aws:s3/bucketVersioning:BucketVersioning", bucket)[0]?.inputs.versioningConfiguration?.status ?? null,
+        encryption: reg("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", bucket)[0]?.inputs.rules?.[0]?.applyServerSideEncryptionByDefault?.sseAlgorithm ?? null,
+        lifecycleRules: reg("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", bucket)[0]?.inputs.rules?.length ?? 0,
         policyStatements: (() => {
-          const p = reg("aws:s3/bucketPolicy:BucketPolicy")[0]?.inputs.policy;
+          const p = reg("aws:s3/bucketPolicy:BucketPolicy", bucket)[0]?.inputs.policy;
           return p ? (JSON.parse(p).Statement ?? []).length : 0;
         })(),
       };
-      const writers = servers.filter((s) => (s.roles as string[]).includes("database"));
+      const mine = writers.filter((w) => targetOf(w.name)?.[1] === bucket);
       const taken: string[] = [];
-      for (const w of writers) {
+      for (const w of mine) {
         for (const unit of [BACKUP_UNITS.fullService, BACKUP_UNITS.binlogService]) {
           const r = inRoot(w.name, ["systemctl", "start", unit]);
           if (r.code !== 0) problems.push(`${w.name}: systemctl start ${unit} failed: ${(r.stderr + r.stdout).trim().split("\n").slice(-2).join(" ")}`);
@@ -104,13 +109,14 @@ export function awsCheck(ctx: CheckContext): Promise<CheckResult> {
       if (got.policyStatements !== 0) settingProblems.push(`policy: still in place (${got.policyStatements} statement(s)); the lab lifts it before boot`);
       problems.push(...settingProblems.map((p) => `bucket ${bucket}: ${p}`));
       lines.push(`${settingProblems.length ? "✗" : "✓"} bucket ${bucket}: versioning ${got.versioning}, encryption ${got.encryption}, ${got.lifecycleRules} lifecycle rule(s), policy ${pol?.sids.join(" + ") || "none"} as registered (held at up, lifted before boot)${settingProblems.length ? ` — ${settingProblems.join("; ")}` : ""}`);
-      for (const w of writers) {
-        const mine = got.objects.filter((o) => o.key.startsWith(`${w.name}/`));
-        const full = mine.filter((o) => /\/full-[^/]+\.sql\.gz$/.test(o.key));
-        const binlogs = mine.filter((o) => /\/binlog\//.test(o.key));
+      for (const w of mine) {
+        const prefix = targetOf(w.name)![2];
+        const objs = got.objects.filter((o) => o.key.startsWith(`${prefix}/`));
+        const full = objs.filter((o) => /\/full-[^/]+\.sql\.gz$/.test(o.key));
+        const binlogs = objs.filter((o) => /\/binlog\//.test(o.key));
         const ok = full.length > 0 && binlogs.length > 0 && full.every((o) => o.size > 0);
-        if (!ok) problems.push(`bucket ${bucket}: no full dump and binlog under ${w.name}/ after sws-backup ran (${mine.length} object(s))`);
-        lines.push(`${ok ? "✓" : "✗"} backups of ${w.name} in s3://${bucket}/${w.name}/: ${full.length} full dump(s) (latest ${full.length ? `${full[full.length - 1].size} B` : "none"}), ${binlogs.length} binlog file(s), ${mine.length} object(s) in all (sws-backup just ran: ${taken.filter((t) => t.startsWith(w.name)).length}/2 units)`);
+        if (!ok) problems.push(`bucket ${bucket}: no full dump and binlog under ${prefix}/ after sws-backup ran (${objs.length} object(s))`);
+        lines.push(`${ok ? "✓" : "✗"} backups of ${w.name} in s3://${bucket}/${prefix}/: ${full.length} full dump(s) (latest ${full.length ? `${full[full.length - 1].size} B` : "none"}), ${binlogs.length} binlog file(s), ${objs.length} object(s) in all (sws-backup just ran: ${taken.filter((t) => t.startsWith(`${w.name}:`)).length}/2 units)`);
       }
     }
 
