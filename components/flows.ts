@@ -45,9 +45,9 @@ export function buildFlows(model: FlowInputs): Flow[] {
         ? "web server proxies dynamic requests to the application server (TLS, internal CA verified)"
         : "web server proxies dynamic requests to the application server");
     between(Role.App, Role.Database, Ports.mysql, "mysql", "application reads and writes its database (TLS required)");
-    between(Role.Replica, Role.Database, Ports.mysql, "mysql", "replica streams the primary's binary log (TLS required)");
+    between(Role.Replica, Role.Database, Ports.mysql, "mysql", "replica streams the binary log of the primary (TLS required)");
     // Standing, so that a promotion (sws-db-promote, then sws-app-use-db) needs no firewall change.
-    between(Role.App, Role.Replica, Ports.mysql, "mysql", "application's database after the replica is promoted (TLS required)");
+    between(Role.App, Role.Replica, Ports.mysql, "mysql", "application database after the replica is promoted (TLS required)");
 
     if (isCluster(model)) {
         // Galera between the database servers only, every pair both ways, all three encrypted with

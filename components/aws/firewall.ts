@@ -12,7 +12,9 @@ export function createSecurityGroups(
     const groups: { [server: string]: aws.ec2.SecurityGroup } = {};
     for (const s of model.servers) {
         groups[s.name] = new aws.ec2.SecurityGroup(`${name}-${s.name}-sg`, {
-            vpcId, description: `${model.domain} ${s.name} (${s.roles.join(", ")}): only the stack's flows`,
+            // EC2 allows only a-zA-Z0-9, spaces and ._-:/()#,@[]+=&;{}!$* here (no apostrophe): see
+            // components/aws/constraints.ts; the conformance suite checks every description.
+            vpcId, description: `${model.domain} ${s.name} (${s.roles.join(", ")}): only the flows of this stack`,
             tags: { ...tags, Name: `${name}-${s.name}-sg`, role: s.roles.join("+") },
         }, opts);
     }

@@ -170,6 +170,7 @@ export interface Flow {
     to: Endpoint;
     protocol: "tcp" | "udp";
     port: number;
+    /** Why the flow exists; also the security-group rule's description, so EC2's alphabet only (no apostrophes: components/aws/constraints.ts). */
     why: string;
     /**
      * Enforced by the host firewall only: AWS security groups never filter traffic to the VPC
