@@ -5,6 +5,7 @@
 //   fields.ts     field validators and SecuredWebStackArgsError
 //   identity.ts, servers.ts, network.ts, adminAccess.ts, tls.ts, monitoring.ts, database.ts,
 //   app.ts, resources.ts, backup.ts, patching.ts, secrets.ts   one section each
+//   names.ts      the physical names (unique per stack) and their check against AWS's constraints
 //   build.ts      buildModel: the sections in order, then the flows (../flows.ts)
 //   cidr.ts       CIDR arithmetic on top of ipaddr.js
 export { Role, Ports, serversWith, isCluster, needsInternalCa } from "./model/shape";
@@ -12,5 +13,7 @@ export { CLUSTER_NODES } from "./model/database";
 export type { ServerModel, SecretRef, Model, BackupModel, PatchingModel, Flow, Endpoint } from "./model/shape";
 export { SecuredWebStackArgsError } from "./model/fields";
 export { buildModel } from "./model/build";
+export type { ModelContext } from "./model/build";
+export { physicalName, securityGroupDescription } from "./model/names";
 export { BACKUP_DEFAULTS, BACKUP_RANGES, backupDefaults, validateBackupArgs } from "./model/backup";
 export { PATCHING_DEFAULTS, validatePatchingArgs } from "./model/patching";

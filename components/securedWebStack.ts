@@ -74,11 +74,12 @@ export class SecuredWebStack extends pulumi.ComponentResource {
 
     constructor(name: string, args: SecuredWebStackArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate first: a bad argument throws here, before anything is registered.
-        const model: Model = buildModel(args, name);
+        // The stack name makes the physical names unique per stack and is the default environment.
+        const model: Model = buildModel(args, name, { stack: pulumi.getStack() });
         // Children of servers that had no number under the old naming keep their identity (aws/naming.ts).
         super(TYPE_TOKEN, name, {}, { ...opts, transformations: [aliasLegacyServerNames(name), ...(opts?.transformations ?? [])] });
         const child: pulumi.CustomResourceOptions = { parent: this };
-        const tags = { ...model.tags, stack: name, environment: model.environment, "managed-by": "secured-web-stack" };
+        const tags = { ...model.tags, stack: model.name, environment: model.environment, "managed-by": "secured-web-stack" };
         const region = aws.getRegionOutput({}, child).region;
         const accountId = aws.getCallerIdentityOutput({}, child).accountId;
 

@@ -201,7 +201,12 @@ export interface PatchingArgs {
 export interface SecuredWebStackArgs {
     /** Fully qualified domain served over HTTPS, e.g. "www.foobar.com". Required. */
     domain: string;
-    /** Environment name used in names and tags, e.g. "dev" or "prod". Default "dev". */
+    /**
+     * Environment name used in names, tags and metric dimensions, e.g. "dev" or "prod"; "prod" also
+     * switches defaults (NAT gateway, termination protection, 14 daily snapshots). Default: the
+     * Pulumi stack name (set it when the stack name is not 1-16 lower-case letters, digits or "-").
+     * Physical names stay unique per stack whatever the environment (see the README).
+     */
     environment?: string;
     /** Server layout. Default "split" (the seed's design). */
     layout?: Layout;

@@ -130,7 +130,7 @@ describe("component under mocks", function () {
 
     describe("prod stack", () => {
         it("private web/app behind NAT, Let's Encrypt, DNS record, termination protection", async () => {
-            const r = await build({ domain: "www.foobar.com", environment: "prod", tls: { mode: "lets-encrypt", email: "ops@foobar.com" }, dns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" } });
+            const r = await build({ domain: "www.foobar.com", environment: "prod", tls: { mode: "lets-encrypt", email: "ops@foobar.com" }, dns: { hostedZoneId: "Z04481532TESTZONE0001" } });
             assert.strictEqual(ofType(r.resources, "aws:ec2/natGateway:NatGateway").length, 1);
             const inst = ofType(r.resources, "aws:ec2/instance:Instance");
             assert.strictEqual(inst.length, 3);

@@ -20,7 +20,7 @@ describe("estimated monthly cost", () => {
         assert.strictEqual(e.lines.filter((l) => l.item.endsWith("public IPv4")).length, 2, "lb + NAT");
     });
     it("counts CloudWatch alarms and metrics, an ACM exportable certificate, and says what it cannot price", () => {
-        const m = buildModel({ domain: "www.foobar.com", instanceTypes: { web: "z1d.large" }, tls: { mode: "acm" }, dns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" } });
+        const m = buildModel({ domain: "www.foobar.com", instanceTypes: { web: "z1d.large" }, tls: { mode: "acm" }, dns: { hostedZoneId: "Z04481532TESTZONE0001" } });
         const e = estimateMonthlyCost(m, 14, customMetricCount(m));
         assert.deepStrictEqual(e.unpriced, ["z1d.large"]);
         assert.ok(e.lines.some((l) => l.item === "CloudWatch alarms ×14" && Math.abs(l.usd - 1.4) < 1e-9));

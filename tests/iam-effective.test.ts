@@ -24,7 +24,7 @@ const STACKS: { [name: string]: SecuredWebStackArgs } = {
     big: {
         domain: "www.foobar.com", environment: "prod", webServers: 2, appServers: 2,
         hardening: { endToEndTls: true, databaseReplica: true },
-        tls: { mode: "acm" }, dns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" },
+        tls: { mode: "acm" }, dns: { hostedZoneId: "Z04481532TESTZONE0001" },
         monitoring: { sink: "sumologic", sumoLogicUrl: "https://collectors.sumologic.com/receiver/v1/otlp/TOKEN" },
     },
     // SigV4 remote write to one AMP workspace, Debian (MariaDB), Let's Encrypt.
@@ -322,7 +322,7 @@ describe("effective permissions of the instance roles (IAM policy evaluator)", f
             ["ec2:AuthorizeSecurityGroupIngress", `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/sg-0123`],
             ["ec2:CreateSnapshot", `arn:aws:ec2:${REGION}:${ACCOUNT}:volume/vol-0123456789abcdef0`],
             ["secretsmanager:GetSecretValue", `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/db-AbCdEf`],
-            ["route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ"],
+            ["route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z04481532TESTZONE0001"],
             ["dynamodb:Scan", `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/customers`],
         ];
         for (const r of roles) {

@@ -10,7 +10,7 @@ describe("provider-shaped mocks", function () {
         resources = installMocks("secured-web-stack", "shape", { "aws:region": "eu-west-1" });
         const { SecuredWebStack } = require("../components/securedWebStack");
         const s = new SecuredWebStack("sws-shape", {
-            domain: "www.foobar.com", environment: "shape", tls: { mode: "acm" }, dns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" },
+            domain: "www.foobar.com", environment: "shape", tls: { mode: "acm" }, dns: { hostedZoneId: "Z04481532TESTZONE0001" },
             monitoring: { sink: "cloudwatch", alarmEmail: "ops@foobar.com" }, network: { mode: "nat-gateway" },
         });
         await valueOf(s.instanceIds);
@@ -76,7 +76,7 @@ describe("provider-shaped mocks", function () {
         assert.match(cert.id, /^arn:aws:acm:eu-west-1:123456789012:certificate\/[0-9a-f-]{36}$/);
         const record = ofType(resources, "aws:route53/record:Record").find((r) => r.inputs.type === "CNAME")!;
         assert.strictEqual(record.inputs.name, cert.state.domainValidationOptions[0].resourceRecordName);
-        assert.strictEqual(record.id, `Z0123456789ABCDEFGHIJ_${record.inputs.name}_CNAME`);
+        assert.strictEqual(record.id, `Z04481532TESTZONE0001_${record.inputs.name}_CNAME`);
         const dlm = one("aws:dlm/lifecyclePolicy:LifecyclePolicy");
         assert.match(dlm.id, /^policy-[0-9a-f]{17}$/);
         assert.strictEqual(dlm.inputs.executionRoleArn, one("aws:iam/role:Role", "sws-shape-dlm-role").state.arn);

@@ -13,7 +13,7 @@ import { checkImported } from "../components/aws/tls";
 import type { SecuredWebStackArgs } from "../components/types";
 import { matchSnapshot } from "./helpers/snapshot";
 
-const ZONE = "Z0123456789ABCDEFGHIJ";
+const ZONE = "Z04481532TESTZONE0001";
 const MODES: { [mode: string]: SecuredWebStackArgs["tls"] } = {
     "self-signed": { mode: "self-signed" },
     "lets-encrypt": { mode: "lets-encrypt", email: "ops@foobar.com", redirectApex: true },

@@ -102,19 +102,19 @@ export function createBackups(name: string, model: Model, tags: { [k: string]: s
     }, opts);
     const lifecyclePolicy = new aws.dlm.LifecyclePolicy(`${name}-db-snapshots`, {
         // DLM allows [0-9A-Za-z _-] only in descriptions.
-        description: `${name}-${model.environment} database data volume ${b.dailySnapshots} daily ${b.weeklySnapshots} weekly`.replace(/[^0-9A-Za-z _-]/g, "-"),
+        description: `${model.name}-${model.environment} database data volume ${b.dailySnapshots} daily ${b.weeklySnapshots} weekly`.replace(/[^0-9A-Za-z _-]/g, "-"),
         executionRoleArn: dlmRole.arn,
         state: "ENABLED",
         policyDetails: {
             resourceTypes: ["VOLUME"],
-            targetTags: snapshotTargetTags(name, model.environment),
-            schedules: snapshotSchedules(b, { stack: name, environment: model.environment }),
+            targetTags: snapshotTargetTags(model.name, model.environment),
+            schedules: snapshotSchedules(b, { stack: model.name, environment: model.environment }),
         },
         tags,
     }, { ...opts, dependsOn: [dlmAttach] });
 
     // The logical-backup bucket ---------------------------------------------------------------
-    const prefix = `${name}-${model.environment}-backups-`.toLowerCase().replace(/[^a-z0-9-]+/g, "-").slice(0, 37);
+    const prefix = `${model.name}-${model.environment}-backups-`.toLowerCase().replace(/[^a-z0-9-]+/g, "-").slice(0, 37);
     const bucket = new aws.s3.Bucket(`${name}-backups`, { bucketPrefix: prefix, tags }, { ...opts, protect: model.terminationProtection });
     const pab = new aws.s3.BucketPublicAccessBlock(`${name}-backups-pab`, {
         bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
@@ -175,12 +175,12 @@ export function createBackupAlarms(
     name: string, model: Model, actions: pulumi.Input<string>[], opts: pulumi.CustomResourceOptions,
 ): aws.cloudwatch.MetricAlarm[] {
     if (model.monitoring.sink !== MonitoringSink.CloudWatch) return [];
-    const tags = { ...model.tags, stack: name, environment: model.environment, "managed-by": "secured-web-stack" };
+    const tags = { ...model.tags, stack: model.name, environment: model.environment, "managed-by": "secured-web-stack" };
     const limits = backupAgeThresholds(backupSettings(model));
     return serversWith(model, Role.Database).flatMap((server) => (["full", "binlog"] as const).map((kind) => {
         const what = `backup-${kind}-age-${server.name}`;
         return new aws.cloudwatch.MetricAlarm(`${name}-alarm-${what}`, {
-            name: `${name}-${model.environment}-${what}`,
+            name: `${model.name}-${model.environment}-${what}`,
             alarmDescription: `The newest ${kind === "full" ? "full database backup" : "shipped binlog"} of ${server.name} is older than ` +
                 `${kind === "full" ? `${limits.full / 3600} hours` : `${limits.binlog / 60} minutes`}, or its metric stopped (see journalctl -u sws-backup-${kind}.service).`,
             comparisonOperator: "GreaterThanThreshold", threshold: limits[kind], evaluationPeriods: 2, datapointsToAlarm: 2,

@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint, Flow } from "../flows";
 import type { Model } from "../model";
+import { securityGroupDescription } from "../model";
 
 export function createSecurityGroups(
     name: string, model: Model, vpcId: pulumi.Input<string>, tags: { [k: string]: string }, opts: pulumi.CustomResourceOptions,
@@ -12,9 +13,8 @@ export function createSecurityGroups(
     const groups: { [server: string]: aws.ec2.SecurityGroup } = {};
     for (const s of model.servers) {
         groups[s.name] = new aws.ec2.SecurityGroup(`${name}-${s.name}-sg`, {
-            // EC2 allows only a-zA-Z0-9, spaces and ._-:/()#,@[]+=&;{}!$* here (no apostrophe): see
-            // components/aws/constraints.ts; the conformance suite checks every description.
-            vpcId, description: `${model.domain} ${s.name} (${s.roles.join(", ")}): only the flows of this stack`,
+            // EC2's alphabet only (model/names.ts checks it against the domain; the conformance suite checks every description).
+            vpcId, description: securityGroupDescription(model.domain, s),
             tags: { ...tags, Name: `${name}-${s.name}-sg`, role: s.roles.join("+") },
         }, opts);
     }

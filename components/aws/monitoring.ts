@@ -227,7 +227,7 @@ export function createMonitoring(
         billedAlarms += a.thresholdMetricId ? 3 : 1;
         return new aws.cloudwatch.MetricAlarm(n, a, o);
     };
-    const tags = { ...model.tags, stack: name, environment: model.environment, "managed-by": "secured-web-stack" };
+    const tags = { ...model.tags, stack: model.name, environment: model.environment, "managed-by": "secured-web-stack" };
     const groups = logGroupNames(model);
     // The collectors write here; they may not create groups, so retention is always ours.
     // Both groups and the alarm topic are encrypted with the stack's telemetry key (components/aws/logs.ts).
@@ -240,11 +240,12 @@ export function createMonitoring(
     let actions: pulumi.Output<string>[] = [];
     let alarmTopic: aws.sns.Topic | undefined;
     if (model.monitoring.alarmEmail) {
-        const topic = alarmTopic = new aws.sns.Topic(`${name}-alarms`, { name: `${name}-${model.environment}-alarms`, kmsMasterKeyId: key.arn, tags }, opts);
+        const topic = alarmTopic = new aws.sns.Topic(`${name}-alarms`, { name: `${model.name}-${model.environment}-alarms`, kmsMasterKeyId: key.arn, tags }, opts);
         new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: topic.arn, protocol: "email", endpoint: alarmEmail ?? knownValue("monitoring.alarmEmail", model.monitoring.alarmEmail)! }, opts);
         actions = [topic.arn];
     }
-    const alarmName = (what: string) => `${name}-${model.environment}-${what}`;
+    // Physical names start with the physical name (unique per stack), never the component name alone.
+    const alarmName = (what: string) => `${model.name}-${model.environment}-${what}`;
     const common = { alarmActions: actions, okActions: actions, tags };
     const lb = siteBalancer(model).name;
     const webs = serversWith(model, Role.Web);
@@ -355,7 +356,7 @@ export function createMonitoring(
 
     billedAlarms += createBackupAlarms(name, model, actions, opts).length;
 
-    const dashboardName = `${name}-${model.environment}`;
+    const dashboardName = `${model.name}-${model.environment}`;
     const dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, {
         dashboardName,
         dashboardBody: pulumi.output(region).apply((r) => JSON.stringify({ start: "-PT3H", periodOverride: "inherit", ...dashboardBody(model, r) })),

@@ -28,7 +28,7 @@ export function createDataVolume(
 ): aws.ebs.Volume {
     return new aws.ebs.Volume(`${name}-${server.name}-data`, {
         availabilityZone, size: model.database.volumeGiB, type: "gp3", encrypted: true,
-        tags: { ...tags, Name: `${name}-${server.name}-data`, "sws:data": "database", role: "database", ...snapshotTargetTags(name, model.environment) },
+        tags: { ...tags, Name: `${name}-${server.name}-data`, "sws:data": "database", role: "database", ...snapshotTargetTags(model.name, model.environment) },
     }, {
         ...opts, protect: model.terminationProtection,
         // The data outlives the stack's use of it: a change that drops this volume from the stack

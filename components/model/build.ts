@@ -20,18 +20,31 @@ import { readResourceSettings } from "./resources";
 import { validateBackupArgs } from "./backup";
 import { validatePatchingArgs } from "./patching";
 import { secretRefs } from "./secrets";
+import { checkNames, physicalName } from "./names";
 
-/** Validates the arguments and applies every default. Throws SecuredWebStackArgsError naming each bad field. */
-export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
+/** Where the component runs: the Pulumi stack (SecuredWebStack passes pulumi.getStack()). */
+export interface ModelContext {
+    /** Pulumi stack name: the default environment, and part of every physical name (model/names.ts). */
+    stack?: string;
+}
+
+/**
+ * Validates the arguments and applies every default. Throws SecuredWebStackArgsError naming each bad
+ * field. `componentName` names the Pulumi resources; with `context.stack` the physical names are
+ * unique per stack and `environment` defaults to the stack name.
+ */
+export function buildModel(args: SecuredWebStackArgs, componentName = "sws", context: ModelContext = {}): Model {
     const p: Problems = [];
     if (args === undefined || args === null || typeof args !== "object") {
         throw new SecuredWebStackArgsError(["args: missing; pass at least { domain }"]);
     }
+    // A component name that is not a string is reported by readStackName below.
+    const name = typeof componentName === "string" ? physicalName(componentName, context.stack) : "sws";
     // Whole-tree checks first (control characters, prototype keys), then the sections in the order
     // their problems are listed.
     checkRawInputs(p, args);
-    readStackName(p, name);
-    const { domain, environment, prod, layout, os } = readIdentity(p, args);
+    readStackName(p, componentName);
+    const { domain, environment, prod, layout, os } = readIdentity(p, args, context.stack);
     const sizing = readSizing(p, args);
     const topology = readTopology(p, args);
     const hardening = readHardening(p, args, layout, sizing.appServers, topology);
@@ -52,6 +65,8 @@ export function buildModel(args: SecuredWebStackArgs, name = "sws"): Model {
     const servers = placeServers(p, layout, sizing, hardening, network, topology);
     const backup = validateBackupArgs(args.backup, p, environment);
     const patching = validatePatchingArgs(args.patching, p);
+    // Names, descriptions and tags made from the inputs, against AWS's documented constraints.
+    if (!p.length) checkNames(p, { componentName, name, environment, domain, parameterPrefix: `/${name}/${environment}`, servers, tags });
 
     if (p.length) throw new SecuredWebStackArgsError(p);
 

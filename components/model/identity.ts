@@ -28,10 +28,16 @@ export interface Identity {
     os: OsFamily;
 }
 
-export function readIdentity(p: Problems, args: SecuredWebStackArgs): Identity {
+/** `stack`: the Pulumi stack name, the default environment (without one, "dev"). */
+export function readIdentity(p: Problems, args: SecuredWebStackArgs, stack?: string): Identity {
     const domain = matching(p, "domain", args.domain, HOSTNAME, `a lower-case fully qualified host name such as "www.foobar.com"`) ?? "invalid.example";
     if (args.domain === undefined) p.push(`domain: missing; use a lower-case fully qualified host name such as "www.foobar.com"`);
-    const environment = matching(p, "environment", args.environment, ENV_NAME, `1-16 lower-case letters, digits or "-", starting with a letter`, "dev")!;
+    const envWords = `1-16 lower-case letters, digits or "-", starting with a letter`;
+    if ((args.environment === undefined || args.environment === null) && stack !== undefined && !ENV_NAME.test(stack)) {
+        p.push(`environment: missing, and the stack name ${JSON.stringify(stack)} (its default) is not ${envWords}; set environment`);
+    }
+    const dflt = stack !== undefined && ENV_NAME.test(stack) ? stack : "dev";
+    const environment = matching(p, "environment", args.environment, ENV_NAME, envWords, dflt)!;
     const prod = environment === "prod";
     const layout = oneOf(p, "layout", args.layout, Layout, Layout.Split);
     const os = oneOf(p, "os", args.os, OsFamily, OsFamily.Ubuntu2404);

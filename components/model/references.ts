@@ -11,7 +11,7 @@ export const REFERENCES = {
     "network.existingVpcId": { re: /^vpc-[0-9a-f]{8,17}$/, what: `a VPC id such as "vpc-0123456789abcdef0"` },
     "network.existingPublicSubnetId": { re: /^subnet-[0-9a-f]{8,17}$/, what: `a subnet id such as "subnet-0123456789abcdef0" (required with existingVpcId)` },
     "network.existingPrivateSubnetId": { re: /^subnet-[0-9a-f]{8,17}$/, what: `a subnet id such as "subnet-0123456789abcdef0" (required with existingVpcId)` },
-    "dns.hostedZoneId": { re: /^Z[0-9A-Z]{4,32}$/, what: `a Route53 hosted zone id such as "Z0123456789ABCDEFGHIJ"` },
+    "dns.hostedZoneId": { re: /^Z[0-9A-Z]{4,32}$/, what: `a Route53 hosted zone id such as "Z04481532TESTZONE0001"` },
     "sshKeyName": { re: /^[\x20-\x7e]{1,255}$/, what: "an existing EC2 key pair name" },
     "monitoring.alarmEmail": { re: EMAIL, what: `an e-mail address such as "ops@foobar.com"` },
 } as const;
@@ -29,9 +29,23 @@ export function knownValue(field: ReferenceField, modelValue: string | undefined
     return modelValue;
 }
 
+/**
+ * Values Pulumi.prod.yaml ships as placeholders: they pass the format check, so a stack that still
+ * holds one would pass preview and fail at `pulumi up`. Refused with what to set instead.
+ */
+export const PLACEHOLDERS: { [field in ReferenceField]?: { value: string; set: string } } = {
+    "dns.hostedZoneId": {
+        value: "Z0123456789ABCDEFGHIJ",
+        set: "set the id of the Route 53 hosted zone that holds your domain (`aws route53 list-hosted-zones-by-name --dns-name <your domain>`) " +
+            "with `pulumi config set --path dns.hostedZoneId <id>`, or remove dns.hostedZoneId and create the record given by the dnsRecordToCreate output yourself (tls.mode \"acm\" needs the zone)",
+    },
+};
+
 /** What is wrong with a known value of a reference field, or undefined. One message, whenever it is known. */
 export function referenceProblem(field: ReferenceField, value: unknown): string | undefined {
     const { re, what } = REFERENCES[field];
+    const placeholder = PLACEHOLDERS[field];
+    if (placeholder && value === placeholder.value) return `${field}: ${JSON.stringify(value)} is the placeholder of Pulumi.prod.yaml, not yours; ${placeholder.set}`;
     return typeof value === "string" && re.test(value) ? undefined : `${field}: ${JSON.stringify(value ?? "")} is not allowed; use ${what}`;
 }
 

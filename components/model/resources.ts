@@ -6,7 +6,8 @@ export function readResourceSettings(p: Problems, args: SecuredWebStackArgs, pro
     const terminationProtection = bool(p, "terminationProtection", args.terminationProtection, prod);
     const tags: { [k: string]: string } = {};
     for (const [k, v] of Object.entries(args.tags ?? {})) {
-        if (typeof v !== "string" || k.length > 128 || v.length > 256 || k.startsWith("aws:")) p.push(`tags.${k}: not allowed; tag keys are ≤ 128 characters not starting with "aws:", values ≤ 256 characters`);
+        // Keys and values against AWS's tag rules: model/names.ts checkNames (after every section).
+        if (typeof v !== "string") p.push(`tags.${k}: ${JSON.stringify(v)} is not allowed; tag values are strings`);
         else tags[k] = v;
     }
     return { terminationProtection, tags };

@@ -75,6 +75,12 @@ export interface SecretRef {
 }
 
 export interface Model {
+    /**
+     * The stack's physical name (model/names.ts physicalName): the component name, plus the Pulumi
+     * stack name unless the component name ends with it. Every name AWS keeps unique per account and
+     * region starts with it (SSM prefix, log groups, alarms, dashboard, SNS topic, KMS alias, DLM
+     * target tag, bucket prefix), as do the metrics' `stack` dimension and the `stack` tag.
+     */
     name: string;
     domain: string;
     apexDomain: string;
@@ -139,7 +145,7 @@ export interface Model {
     };
     terminationProtection: boolean;
     tags: { [key: string]: string };
-    /** SSM Parameter Store prefix of the stack's secrets and toolkit files: "/<name>/<environment>". */
+    /** SSM Parameter Store prefix of the stack's secrets and toolkit files: "/<physical name>/<environment>". */
     parameterPrefix: string;
     secrets: SecretRef[];
     flows: Flow[];
@@ -170,7 +176,7 @@ export interface Flow {
     to: Endpoint;
     protocol: "tcp" | "udp";
     port: number;
-    /** Why the flow exists; also the security-group rule's description, so EC2's alphabet only (no apostrophes: components/aws/constraints.ts). */
+    /** Why the flow exists; also the security-group rule's description, so EC2's alphabet only (no apostrophes: components/model/awsConstraints.ts). */
     why: string;
     /**
      * Enforced by the host firewall only: AWS security groups never filter traffic to the VPC

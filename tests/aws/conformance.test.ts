@@ -1,7 +1,7 @@
 // The AWS conformance suite (`npm run test:aws`, also part of `npm test`): what the program
 // registers for Pulumi.dev.yaml, Pulumi.prod.yaml and an option matrix, replayed into moto (the
 // AWS emulator) through the AWS SDK v3 and checked against AWS's documented input constraints
-// (components/aws/constraints.ts). Zero rejected calls, zero violations. moto_server runs on a
+// (components/model/awsConstraints.ts). Zero rejected calls, zero violations. moto_server runs on a
 // free loopback port for the whole file and is emptied between configurations (reset API).
 // Without moto_server the suite fails under CI=true and is skipped, loudly, elsewhere.
 import * as assert from "assert";

@@ -1,10 +1,10 @@
-// The documented-constraints table (components/aws/constraints.ts): each row rejects what the AWS
+// The documented-constraints table (components/model/awsConstraints.ts): each row rejects what the AWS
 // reference forbids and accepts what it allows; its limits agree with AWS's own service models
 // (botocore's service-2.json, installed with moto); and the flows' descriptions, which become
 // security-group rule descriptions, stay inside EC2's alphabet for every option combination.
 import * as assert from "assert";
 import { execFileSync } from "child_process";
-import { AWS_CONSTRAINTS, breaks, ConstraintId, policySize } from "../../components/aws/constraints";
+import { AWS_CONSTRAINTS, breaks, ConstraintId, policySize } from "../../components/model/awsConstraints";
 import { buildModel } from "../../components/model";
 import { combinations } from "../helpers/combinations";
 

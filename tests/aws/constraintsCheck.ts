@@ -1,7 +1,7 @@
 // Every generated value of every captured resource, checked against the documented-constraints
-// table (components/aws/constraints.ts). A violation names the resource, the field and the row.
+// table (components/model/awsConstraints.ts). A violation names the resource, the field and the row.
 import type { Captured } from "../helpers/pulumiMocks";
-import { breaks, ConstraintContext, ConstraintId, DEFAULT_CONTEXT, describeBreak, policySize, tagProblems, AWS_CONSTRAINTS } from "../../components/aws/constraints";
+import { breaks, ConstraintContext, ConstraintId, DEFAULT_CONTEXT, describeBreak, policySize, tagProblems, AWS_CONSTRAINTS } from "../../components/model/awsConstraints";
 import { unwrapSecrets } from "./replay";
 
 export interface Violation {

@@ -62,7 +62,7 @@ export interface ReplayOptions {
 
 /** Why a type gets no API call, and what checks it instead. */
 export const NOT_EMULATED: { [typePrefix: string]: string } = {
-    "aws:dlm/lifecyclePolicy:LifecyclePolicy": "moto has no Data Lifecycle Manager: its description, schedule names and tags are checked against the constraints table (components/aws/constraints.ts), its execution role is replayed in IAM, the policy pack's database-volume-backed-up judges its schedules",
+    "aws:dlm/lifecyclePolicy:LifecyclePolicy": "moto has no Data Lifecycle Manager: its description, schedule names and tags are checked against the constraints table (components/model/awsConstraints.ts), its execution role is replayed in IAM, the policy pack's database-volume-backed-up judges its schedules",
     "tls:": "made on the deployer's machine by @pulumi/tls (no AWS call): tests/tls.test.ts checks the chain, the lab boots HAProxy/Nginx/MySQL with these certificates",
     "random:": "made on the deployer's machine by @pulumi/random (no AWS call): its result only reaches AWS as an SSM SecureString value, which is replayed",
     "command:": "runs on the deployer's machine (deploy gate, curl): tests/deployGate.test.ts runs the script against a local HTTPS server",

@@ -38,6 +38,6 @@ export function combinations(): [string, SecuredWebStackArgs][] {
                     for (const extra of [{}, { webServers: 3, adminCidrs: ["203.0.113.0/24", "198.51.100.7/32"], environment: "prod" }, { app: { artifactUrl: "https://artifacts.example.com/app-1.2.3.tar.gz", artifactSha256: "b".repeat(64), startCommand: "node server.js --port $PORT", environment: { FEATURE_X: "on" } } },
                         ...(layout === "split" ? [{ hardening: { endToEndTls: true, databaseReplica: true }, webServers: 2, appServers: 2 }] : [])])
                         out.push([`${osName}/${layout}/${tls!.mode}/${monitoring!.sink}/${Object.keys(extra).join("+") || "plain"}`,
-                            { domain: "www.foobar.com", os: osName, layout, tls, monitoring, dns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" }, ...extra }]);
+                            { domain: "www.foobar.com", os: osName, layout, tls, monitoring, dns: { hostedZoneId: "Z04481532TESTZONE0001" }, ...extra }]);
     return out;
 }

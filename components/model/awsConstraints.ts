@@ -3,8 +3,7 @@
 // it comes from. The AWS emulator the conformance suite replays into (moto) enforces only some of
 // them (none of EC2's description character sets, for one), so the suite also checks every
 // generated value against this table, and buildModel rejects a user input that would break a row.
-// A leaf module (imports nothing from the component), so the model may read it without importing
-// a renderer.
+// Part of the model layer (the model validates against it) and a leaf: it imports nothing.
 
 export interface Constraint {
     /** The value, in words, for messages: "EC2 security group description". */
