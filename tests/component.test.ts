@@ -156,7 +156,8 @@ describe("component under mocks: hardened", function () {
     let captured: Captured[];
     let Stack: typeof import("../components/securedWebStack").SecuredWebStack;
     before(() => {
-        captured = installMocks();
+        // The program's prod stack: component "sws-prod" in stack "prod" (physical names "/sws-prod/prod/…").
+        captured = installMocks("secured-web-stack", "prod");
         Stack = require("../components/securedWebStack").SecuredWebStack;
     });
     it("creates the internal CA, a certificate per TLS server, the replica with its own volume", async () => {

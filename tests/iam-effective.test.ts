@@ -16,6 +16,9 @@ const ACCOUNT = "123456789012";
 const REGION = "us-east-1";
 const SSM_VIA = `ssm.${REGION}.amazonaws.com`;
 
+/** The Pulumi stack the mocks run the three components in (installMocks' default): part of their physical names. */
+const MOCK_STACK = "dev";
+
 const STACKS: { [name: string]: SecuredWebStackArgs } = {
     // The seed's dev stack: self-signed TLS, CloudWatch sink.
     shop: { domain: "www.foobar.com", environment: "dev" },
@@ -104,7 +107,7 @@ describe("effective permissions of the instance roles (IAM policy evaluator)", f
 
     before(async function () {
         requireTool(this, "Python 3 with moto (AWS managed policy documents)", MOTO_PROBE, "pip install 'moto[server]==5.2.1'");
-        resources = installMocks();
+        resources = installMocks("secured-web-stack", MOCK_STACK);
         const { SecuredWebStack } = require("../components/securedWebStack");
         const stacks = Object.entries(STACKS).map(([name, args]) => new SecuredWebStack(name, args));
         for (const s of stacks) await valueOf(s.url);
@@ -132,7 +135,7 @@ describe("effective permissions of the instance roles (IAM policy evaluator)", f
         for (const p of pending) {
             const [stack, ...rest] = p.role.name.replace(/-role$/, "").split("-");
             const server = rest.join("-");
-            const model = buildModel(STACKS[stack], stack);
+            const model = buildModel(STACKS[stack], stack, { stack: MOCK_STACK });
             roles.push({
                 stack, server, roles: model.servers.find((s) => s.name === server)!.roles, arn: p.role.state.arn,
                 policies: [...p.inline, ...p.arns.map((a) => ({ name: a, policy: managed.documents[a] }))],
@@ -140,7 +143,7 @@ describe("effective permissions of the instance roles (IAM policy evaluator)", f
         }
 
         for (const name of Object.keys(STACKS)) {
-            const model = buildModel(STACKS[name], name);
+            const model = buildModel(STACKS[name], name, { stack: MOCK_STACK });
             const key = ofType(resources, "aws:kms/key:Key").find((k) => k.name === `${name}-secrets-key`)!;
             const bucket = ofType(resources, "aws:s3/bucket:Bucket").find((b) => b.name === `${name}-backups`)!;
             const bucketPolicy = ofType(resources, "aws:s3/bucketPolicy:BucketPolicy").find((b) => b.name === `${name}-backups-policy`)!;
@@ -164,7 +167,7 @@ describe("effective permissions of the instance roles (IAM policy evaluator)", f
     it("finds every server's role, and attaches no AWS managed policy to any of them", () => {
         for (const name of Object.keys(STACKS)) {
             assert.deepStrictEqual(roles.filter((r) => r.stack === name).map((r) => r.server).sort(),
-                buildModel(STACKS[name], name).servers.map((s) => s.name).sort(), name);
+                buildModel(STACKS[name], name, { stack: MOCK_STACK }).servers.map((s) => s.name).sort(), name);
         }
         assert.strictEqual(roles.length, 3 + 6 + 3);
         for (const r of roles) assert.deepStrictEqual(r.policies.filter((p) => p.name.startsWith("arn:")).map((p) => p.name), [], `${r.stack}/${r.server}`);
@@ -263,7 +266,7 @@ describe("effective permissions of the instance roles (IAM policy evaluator)", f
     it("logs: each server writes its own log stream (named after it) and no other host's", async () => {
         for (const r of roles.filter((x) => facts$(x).model.monitoring.sink === "cloudwatch")) {
             const f = facts$(r);
-            for (const group of ["metrics", "logs"].map((g) => `/sws/${r.stack}/${f.model.environment}/${g}`)) {
+            for (const group of ["metrics", "logs"].map((g) => `/sws/${f.model.name}/${f.model.environment}/${g}`)) {
                 for (const host of f.model.servers.map((s) => s.name)) {
                     const stream = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${group}:log-stream:${host}`;
                     for (const a of ["logs:PutLogEvents", "logs:CreateLogStream"]) {
@@ -297,22 +300,22 @@ describe("effective permissions of the instance roles (IAM policy evaluator)", f
     it("nothing else in the account is reachable (a sample of other resources and dangerous actions)", async () => {
         const denied: [string, string, Record<string, string>?][] = [
             ["ssm:GetParameter", `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/prod/payments/db-password`],
-            ["ssm:GetParametersByPath", `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/shop/dev`],
-            ["ssm:PutParameter", `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/shop/dev/db-app-password`],
-            ["ssm:DeleteParameter", `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/shop/dev/tls-pem`],
+            ["ssm:GetParametersByPath", `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/shop-dev/dev`],
+            ["ssm:PutParameter", `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/shop-dev/dev/db-app-password`],
+            ["ssm:DeleteParameter", `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/shop-dev/dev/tls-pem`],
             ["ssm:SendCommand", `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0fedcba9876543210`],
             ["ssm:StartSession", `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0fedcba9876543210`],
-            ["kms:Decrypt", `arn:aws:kms:${REGION}:${ACCOUNT}:key/99999999-aaaa-bbbb-cccc-dddddddddddd`, { "kms:EncryptionContext:PARAMETER_ARN": `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/shop/dev/db-app-password`, "kms:ViaService": SSM_VIA }],
+            ["kms:Decrypt", `arn:aws:kms:${REGION}:${ACCOUNT}:key/99999999-aaaa-bbbb-cccc-dddddddddddd`, { "kms:EncryptionContext:PARAMETER_ARN": `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/shop-dev/dev/db-app-password`, "kms:ViaService": SSM_VIA }],
             ["s3:PutObject", "arn:aws:s3:::another-bucket/app/x"],
             ["s3:GetObject", "arn:aws:s3:::another-bucket/app/x"],
             ["s3:ListBucket", "arn:aws:s3:::another-bucket"],
             ["logs:PutLogEvents", `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/payments:log-stream:app`],
-            ["logs:CreateLogGroup", `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/sws/shop/dev/metrics`],
-            ["logs:DeleteLogGroup", `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/sws/shop/dev/logs`],
-            ["logs:PutRetentionPolicy", `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/sws/shop/dev/logs`],
+            ["logs:CreateLogGroup", `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/sws/shop-dev/dev/metrics`],
+            ["logs:DeleteLogGroup", `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/sws/shop-dev/dev/logs`],
+            ["logs:PutRetentionPolicy", `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/sws/shop-dev/dev/logs`],
             ["cloudwatch:PutMetricData", "*", { "cloudwatch:namespace": "SecuredWebStack" }],
             ["cloudwatch:PutMetricData", "*", { "cloudwatch:namespace": "AWS/EC2" }],
-            ["cloudwatch:DeleteAlarms", `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:shop-backend-down`],
+            ["cloudwatch:DeleteAlarms", `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:shop-dev-dev-backend-down`],
             ["iam:PassRole", `arn:aws:iam::${ACCOUNT}:role/admin`],
             ["iam:CreateUser", `arn:aws:iam::${ACCOUNT}:user/x`],
             ["iam:PutRolePolicy", `arn:aws:iam::${ACCOUNT}:role/shop-app-role`],

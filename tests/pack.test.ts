@@ -32,16 +32,16 @@ describe("npm package", function () {
     });
 
     it("imports from the unpacked tarball and constructs the component under mocks", () => {
+        // The provider-shaped mocks every test uses (tests/helpers/pulumiMocks.ts), loaded through
+        // ts-node in the child; they resolve @pulumi/pulumi from this project, as the package does.
         const script = `
-            const pulumi = require("@pulumi/pulumi");
-            const seen = [];
-            pulumi.runtime.setMocks({
-                newResource: (a) => { seen.push(a.type); return { id: a.name + "-id", state: { ...a.inputs, publicIp: "203.0.113.10", arn: "arn:aws:ssm:::x", name: a.inputs.name || a.name } }; },
-                call: (a) => ({ region: "us-east-1", name: "us-east-1", accountId: "123456789012", id: "ami-1", names: ["us-east-1a"] }),
-            }, "p", "s", false);
+            require(${JSON.stringify(path.join(ROOT, "node_modules", "ts-node"))}).register({ transpileOnly: true, compilerOptions: { module: "commonjs", target: "es2020", esModuleInterop: true } });
+            const { installMocks, settle } = require(${JSON.stringify(path.join(ROOT, "tests", "helpers", "pulumiMocks.ts"))});
+            const resources = installMocks("p", "s");
             const pkg = require(${JSON.stringify(path.join(dir, "pkg"))});
             const stack = new pkg.SecuredWebStack("npm", { domain: "www.foobar.com" });
-            stack.url.apply((u) => setTimeout(() => { console.log(JSON.stringify({ url: u, types: seen })); process.exit(0); }, 300));
+            stack.url.apply((u) => settle(resources, 300).then(() => { console.log(JSON.stringify({ url: u, types: resources.map((r) => r.type) })); process.exit(0); },
+                (e) => { console.error(e.message); process.exit(1); }));
         `;
         const out = execFileSync(process.execPath, ["-e", script], {
             cwd: dir, encoding: "utf8", env: { ...process.env, NODE_PATH: path.join(ROOT, "node_modules") },

@@ -34,9 +34,10 @@ describe("physical names are unique per stack", function () {
     });
 
     it("one component name in two stacks (eu, us) with the same environment, and two components in one stack, share no physical name", async () => {
-        const args = { domain: "www.foobar.com", environment: "prod", monitoring: { sink: "cloudwatch" as const, alarmEmail: "ops@foobar.com" }, dns: { hostedZoneId: TEST_ZONE_ID } };
-        const eu = await captureComponent("web", args, "eu");
-        const us = await captureComponent("web", args, "us");
+        // Each stack serves its own domain: a domain's DNS record is the domain's, whichever stack writes it.
+        const args = (domain: string) => ({ domain, environment: "prod", monitoring: { sink: "cloudwatch" as const, alarmEmail: "ops@foobar.com" }, dns: { hostedZoneId: TEST_ZONE_ID } });
+        const eu = await captureComponent("web", args("eu.foobar.com"), "eu");
+        const us = await captureComponent("web", args("us.foobar.com"), "us");
         const a = physicalNames(eu), b = physicalNames(us);
         for (const n of ["ssm:/web-eu/prod/db-app-password", "cloudwatch:/sws/web-eu/prod/metrics", "cloudwatch:web-eu-prod-qps-zero", "cloudwatch:web-eu-prod", "dlm-target-tag:sws:snapshots=web-eu-prod"]) {
             assert.ok(a.has(n), `${n} in ${[...a].filter((x) => !x.startsWith("iam:")).slice(0, 12).join(", ")}`);
@@ -44,7 +45,7 @@ describe("physical names are unique per stack", function () {
         assert.ok([...a].some((x) => x.startsWith("sns:arn:aws:sns:us-east-1:123456789012:web-eu-prod-alarms")), "SNS topic");
         assert.deepStrictEqual(shared(a, b), [], "eu and us");
         // Two instances in one stack: Pulumi makes their names differ, the physical names follow.
-        const one = await captureComponent("shop", args, "eu");
+        const one = await captureComponent("shop", args("shop.foobar.com"), "eu");
         assert.deepStrictEqual(shared(a, physicalNames(one)), [], "web and shop in eu");
     });
 
