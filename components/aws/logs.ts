@@ -64,7 +64,7 @@ export function createLogBucket(
 ): LogBucket {
     const region = aws.getRegionOutput({}, opts).region;
     const accountId = aws.getCallerIdentityOutput({}, opts).accountId;
-    const prefix = `${name}-${model.environment}-logs-`.toLowerCase().replace(/[^a-z0-9-]+/g, "-").slice(0, 37);
+    const prefix = `${model.name}-${model.environment}-logs-`.toLowerCase().replace(/[^a-z0-9-]+/g, "-").slice(0, 37);
     const bucket = new aws.s3.Bucket(`${name}-logs`, { bucketPrefix: prefix, tags }, { ...opts, protect: model.terminationProtection });
     const pab = new aws.s3.BucketPublicAccessBlock(`${name}-logs-pab`, {
         bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
@@ -133,11 +133,11 @@ export function createTelemetryKey(
 ): aws.kms.Key {
     const accountId = aws.getCallerIdentityOutput({}, opts).accountId;
     const key = new aws.kms.Key(`${name}-telemetry-key`, {
-        description: `${name}-${model.environment}: CloudWatch log groups and alarm topic of secured-web-stack`,
+        description: `${model.name}-${model.environment}: CloudWatch log groups and alarm topic of secured-web-stack`,
         enableKeyRotation: true, deletionWindowInDays: 30,
         policy: pulumi.all([region, accountId]).apply(([r, a]) => JSON.stringify(telemetryKeyPolicyDocument(r, a, logGroupNames))),
         tags,
     }, opts);
-    new aws.kms.Alias(`${name}-telemetry-key-alias`, { name: `alias/${name}-${model.environment}-telemetry`, targetKeyId: key.keyId }, opts);
+    new aws.kms.Alias(`${name}-telemetry-key-alias`, { name: `alias/${model.name}-${model.environment}-telemetry`, targetKeyId: key.keyId }, opts);
     return key;
 }

@@ -65,6 +65,7 @@ export function constrainedNames(m: NameInputs): { value: string; rule: Constrai
     add(`${m.componentName}-dlm-role${AUTO_NAME_SUFFIX}`, "iamRoleName", own, "IAM role name of the snapshot policy (auto-named)");
     add(`${m.parameterPrefix}/db-app-password`, "ssmParameterName", base, "SSM parameter names");
     add(`alias${m.parameterPrefix}/secrets`, "kmsAliasName", base, "KMS alias of the stack's secrets key");
+    add(`alias/${m.name}-${m.environment}-telemetry`, "kmsAliasName", base, "KMS alias of the stack's telemetry key");
     add(`/sws/${m.name}/${m.environment}/metrics`, "logsGroupName", base, "log group names");
     add(`${m.name}-${m.environment}`, "cwDashboardName", base, "dashboard name");
     add(`${m.name}-${m.environment}-alarms`, "snsTopicName", base, "SNS topic of the alarms");

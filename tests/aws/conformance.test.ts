@@ -64,6 +64,7 @@ describe("AWS conformance: every resource the program registers, replayed into m
             "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "aws:s3/bucketVersioning:BucketVersioning",
             "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
             "aws:acm/certificateValidation:CertificateValidation", "aws:sns/topicSubscription:TopicSubscription",
+            "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "aws:ec2/flowLog:FlowLog", "aws:s3/bucketLogging:BucketLogging",
         ]);
         const missing = [...types].filter((t) => t.startsWith("aws:") && !CONSTRAINED_TYPES.includes(t) && !UNCONSTRAINED.has(t));
         assert.deepStrictEqual(missing, [], "AWS types without constraint rows: add them to tests/aws/constraintsCheck.ts FIELDS (or to UNCONSTRAINED, saying why)");

@@ -56,8 +56,6 @@ export interface ReplayOptions {
     region?: string;
     /** References to things that exist before the program runs (an existing VPC, a hosted zone): mock value → emulator value. */
     seed?: { [mock: string]: string };
-    /** Resources of one dependency level replayed at once. Default 6. */
-    concurrency?: number;
 }
 
 /** Why a type gets no API call, and what checks it instead. */
@@ -66,7 +64,11 @@ export const NOT_EMULATED: { [typePrefix: string]: string } = {
     "tls:": "made on the deployer's machine by @pulumi/tls (no AWS call): tests/tls.test.ts checks the chain, the lab boots HAProxy/Nginx/MySQL with these certificates",
     "random:": "made on the deployer's machine by @pulumi/random (no AWS call): its result only reaches AWS as an SSM SecureString value, which is replayed",
     "command:": "runs on the deployer's machine (deploy gate, curl): tests/deployGate.test.ts runs the script against a local HTTPS server",
+    "aws:s3/bucketLogging:BucketLogging": "moto 5.2.1's PutBucketLogging fails on a valid target policy (HTTP 500 on a statement with Principal \"*\"; it also wants the exact prefix as Resource): the replay checks instead that both buckets exist and that the target bucket's policy lets logging.s3.amazonaws.com PutObject under the prefix for this source bucket, with IAM's wildcard matching",
 };
+
+/** Types with a handler that checks in the emulator instead of making the provider's call (reported as not replayed). */
+const CHECKED_INSTEAD = new Set(["aws:s3/bucketLogging:BucketLogging"]);
 
 const tagList = (tags: { [k: string]: string } | undefined) => Object.entries(tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
 const tagSpec = (resourceType: string, tags: { [k: string]: string } | undefined) =>
@@ -94,60 +96,25 @@ function mapStrings(v: any, f: (s: string) => string): any {
     return v;
 }
 
-/** Strings that identify a resource to others: its id and what the provider computed (ARN, auto-name, allocation id…), never an input echoed back. */
-function identifiers(r: Captured): string[] {
-    const out = new Set<string>();
-    if (r.id && r.id.length >= 6) out.add(r.id);
-    for (const k of ["arn", "name", "allocationId", "bucket", "keyId", "dashboardName", "securityGroupRuleId", "publicIp", "certificateArn"]) {
-        const v = r.state?.[k];
-        if (typeof v === "string" && v.length >= 6 && r.inputs?.[k] !== v) out.add(v);
-    }
-    return [...out];
-}
-
 /**
- * Dependency levels: each resource one level after the deepest resource whose identifier appears
- * in its inputs. Resources of one level do not refer to each other and are replayed concurrently.
+ * The order to replay in: the order the program registered the resources. Pulumi registers a
+ * resource only once every input it reads has resolved and every resource it dependsOn has been
+ * registered, so that order already puts each resource after everything it needs — references
+ * and explicit dependsOn alike (which no text search over the inputs could find).
  */
-export function dependencyLevels(resources: Captured[]): Captured[][] {
-    const custom = resources.filter((r) => r.custom);
-    const text = new Map(custom.map((r) => [r, JSON.stringify(r.inputs)]));
-    const ids = new Map(custom.map((r) => [r, identifiers(r)]));
-    const deps = new Map<Captured, Captured[]>();
-    for (const r of custom) {
-        deps.set(r, custom.filter((o) => o !== r && ids.get(o)!.some((id) => text.get(r)!.includes(id)) &&
-            // Sub-resources keyed by their parent's id (a bucket's versioning, policy…) depend on the parent, not on each other.
-            !(o.id === r.id && custom.indexOf(o) > custom.indexOf(r))));
-    }
-    const level = new Map<Captured, number>();
-    const visit = (r: Captured, path: Captured[]): number => {
-        if (level.has(r)) return level.get(r)!;
-        if (path.includes(r)) throw new Error(`dependency cycle: ${[...path, r].map((x) => x.name).join(" → ")}`);
-        const l = Math.max(-1, ...deps.get(r)!.map((d) => visit(d, [...path, r]))) + 1;
-        level.set(r, l);
-        return l;
-    };
-    custom.forEach((r) => visit(r, []));
-    const out: Captured[][] = [];
-    for (const r of custom) (out[level.get(r)!] ??= []).push(r);
-    return out;
-}
-
-/** Resources in dependency order (level by level, registration order within a level). */
 export function dependencyOrder(resources: Captured[]): Captured[] {
-    return dependencyLevels(resources).flat();
+    return resources.filter((r) => r.custom);
 }
 
 export async function replay(resources: Captured[], options: ReplayOptions): Promise<ReplayReport> {
     const region = options.region ?? "us-east-1";
-    const concurrency = options.concurrency ?? 6;
     const clients: { [service: string]: any } = {};
     const client = (service: string) => clients[service] ??= new SDK[service][CLIENT_CLASS[service]]({
         endpoint: options.endpoint, region, credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
         ...(service === "s3" ? { forcePathStyle: true } : {}), maxAttempts: 1,
     });
     const report: ReplayReport = { calls: 0, rejected: [], replayed: [], notEmulated: [], mapped: new Map(Object.entries(options.seed ?? {})) };
-    // The resource being replayed, per concurrent replay (rejections name it).
+    // The resource being replayed (rejections name it).
     const als = new AsyncLocalStorage<Captured>();
     const current = () => als.getStore()!;
     /** One SDK call; a rejection is recorded and rethrown as Rejected so the resource's handler stops. */
@@ -230,6 +197,36 @@ export async function replay(resources: Captured[], options: ReplayOptions): Pro
             map(r.id, g.GroupId);
             // The provider removes the default allow-all egress rule of a new group (egress is then only what the program declares).
             await call("ec2", "RevokeSecurityGroupEgress", { GroupId: g.GroupId, IpPermissions: [{ IpProtocol: "-1", IpRanges: [{ CidrIp: "0.0.0.0/0" }] }] });
+        },
+        // Adopts the VPC's default group and, as the provider does, removes every rule the program does not declare.
+        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": async (i, r) => {
+            const g = (await call("ec2", "DescribeSecurityGroups", { Filters: [{ Name: "vpc-id", Values: [i.vpcId] }, { Name: "group-name", Values: ["default"] }] })).SecurityGroups?.[0];
+            if (!g) reject("ec2:DescribeSecurityGroups", `no default security group in ${i.vpcId}`);
+            map(r.id, g.GroupId);
+            const strip = (ps: any[]) => ps.map((p: any) => ({ IpProtocol: p.IpProtocol, FromPort: p.FromPort, ToPort: p.ToPort, IpRanges: p.IpRanges, Ipv6Ranges: p.Ipv6Ranges, UserIdGroupPairs: p.UserIdGroupPairs?.map((u: any) => ({ GroupId: u.GroupId })) }));
+            if ((i.ingress ?? []).length || (i.egress ?? []).length) reject("(replay)", "rules on the default security group are not replayed: declare them as rule resources");
+            if (g.IpPermissions?.length) await call("ec2", "RevokeSecurityGroupIngress", { GroupId: g.GroupId, IpPermissions: strip(g.IpPermissions) });
+            if (g.IpPermissionsEgress?.length) await call("ec2", "RevokeSecurityGroupEgress", { GroupId: g.GroupId, IpPermissions: strip(g.IpPermissionsEgress) });
+            if (i.tags && Object.keys(i.tags).length) await call("ec2", "CreateTags", { Resources: [g.GroupId], Tags: tagList(i.tags) });
+        },
+        "aws:ec2/flowLog:FlowLog": async (i, r) => {
+            // moto 5.2.1 reads an S3 destination's key prefix as part of the bucket name ("bucket/prefix/ does
+            // not exist"); AWS takes arn:aws:s3:::bucket/prefix/. The call goes with the bucket's ARN, the
+            // prefix is checked here against AWS's rules for it.
+            if (i.logDestinationType === "s3" && typeof i.logDestination === "string") {
+                const [, bucket, prefix] = /^(arn:aws:s3:::[^/]+)\/?(.*)$/.exec(i.logDestination) ?? [];
+                if (!bucket) reject("ec2:CreateFlowLogs (LogDestination)", `${i.logDestination} is not an S3 bucket ARN`);
+                if (prefix && (prefix.startsWith("/") || /(^|\/)AWSLogs(\/|$)/.test(prefix))) reject("ec2:CreateFlowLogs (LogDestination)", `prefix ${prefix}: no leading "/", and no folder named AWSLogs`);
+                i = { ...i, logDestination: bucket };
+            }
+            const out = await call("ec2", "CreateFlowLogs", {
+                ResourceIds: [i.vpcId ?? i.subnetId ?? i.eniId], ResourceType: i.vpcId ? "VPC" : i.subnetId ? "Subnet" : "NetworkInterface",
+                TrafficType: i.trafficType, LogDestinationType: i.logDestinationType, LogDestination: i.logDestination,
+                LogGroupName: i.logGroupName, DeliverLogsPermissionArn: i.iamRoleArn, LogFormat: i.logFormat,
+                MaxAggregationInterval: i.maxAggregationInterval, TagSpecifications: tagSpec("vpc-flow-log", i.tags),
+            });
+            if (out.Unsuccessful?.length) reject("ec2:CreateFlowLogs (Unsuccessful)", JSON.stringify(out.Unsuccessful));
+            map(r.id, out.FlowLogIds?.[0]);
         },
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (i, r) => rule("Ingress", i, r),
         "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (i, r) => rule("Egress", i, r),
@@ -349,6 +346,20 @@ export async function replay(resources: Captured[], options: ReplayOptions): Pro
                 AbortIncompleteMultipartUpload: x.abortIncompleteMultipartUpload && { DaysAfterInitiation: x.abortIncompleteMultipartUpload.daysAfterInitiation },
             })) } });
         },
+        // Checked, not replayed (see CHECKED_INSTEAD): both buckets exist, and the target's policy lets
+        // S3's logging service put objects under the prefix for this source, as AWS evaluates it.
+        "aws:s3/bucketLogging:BucketLogging": async (i) => {
+            await call("s3", "HeadBucket", { Bucket: i.bucket });
+            await call("s3", "HeadBucket", { Bucket: i.targetBucket });
+            const doc = JSON.parse((await call("s3", "GetBucketPolicy", { Bucket: i.targetBucket })).Policy);
+            const glob = (pattern: string, value: string) => new RegExp(`^${pattern.split("*").map((x) => x.split("?").map((y) => y.replace(/[.+^${}()|[\]\\]/g, "\\$&")).join(".")).join(".*")}$`).test(value);
+            const key = `arn:aws:s3:::${i.targetBucket}/${i.targetPrefix ?? ""}2026-11-30-00-00-00-0123456789ABCDEF`;
+            const grants = [doc.Statement].flat().some((st: any) => st.Effect === "Allow" && [st.Principal?.Service].flat().includes("logging.s3.amazonaws.com")
+                && [st.Action].flat().some((a: string) => glob(a, "s3:PutObject"))
+                && [st.Resource].flat().some((r: string) => glob(r, key))
+                && [st.Condition?.ArnLike?.["aws:SourceArn"] ?? st.Condition?.ArnEquals?.["aws:SourceArn"] ?? "*"].flat().some((a: string) => glob(a, `arn:aws:s3:::${i.bucket}`)));
+            if (!grants) reject("s3:GetBucketPolicy (logging permission)", `the policy of ${i.targetBucket} does not let logging.s3.amazonaws.com put ${i.targetPrefix ?? ""}* for ${i.bucket}`);
+        },
         "aws:s3/bucketPolicy:BucketPolicy": async (i) => {
             await call("s3", "PutBucketPolicy", { Bucket: i.bucket, Policy: i.policy });
         },
@@ -455,15 +466,13 @@ export async function replay(resources: Captured[], options: ReplayOptions): Pro
         }
         try {
             await als.run(r, () => handler(inputs, r));
-            report.replayed.push(r.name);
+            if (CHECKED_INSTEAD.has(r.type)) report.notEmulated.push({ resource: r.name, type: r.type, how: NOT_EMULATED[r.type] });
+            else report.replayed.push(r.name);
         } catch (e) {
             if (!(e instanceof Rejected)) report.rejected.push({ resource: r.name, type: r.type, call: "(replay)", error: String((e as Error).stack ?? e) });
         }
     };
-    for (const level of dependencyLevels(resources)) {
-        // A few at a time: the emulator answers one request per thread.
-        for (let i = 0; i < level.length; i += concurrency) await Promise.all(level.slice(i, i + concurrency).map(one));
-    }
+    for (const r of dependencyOrder(resources)) await one(r);
     for (const c of Object.values(clients)) c.destroy?.();
     return report;
 }
