@@ -19,7 +19,7 @@ const deploy = { region: "us-east-1", acmCertificateArn: "arn:aws:acm:us-east-1:
 
 const STACKS: [string, SecuredWebStackArgs][] = [];
 for (const tls of [{ mode: "self-signed" }, { mode: "lets-encrypt", email: "ops@foobar.com", redirectApex: true }, { mode: "acm" }, { mode: "imported", certificatePem: IMPORTED_CERT, privateKeyPem: IMPORTED_KEY }] as SecuredWebStackArgs["tls"][]) {
-    STACKS.push([`${tls!.mode}`, { domain: "www.foobar.com", tls, dns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" } }]);
+    STACKS.push([`${tls!.mode}`, { domain: "www.foobar.com", tls, dns: { hostedZoneId: "Z04481532TESTZONE0001" } }]);
 }
 STACKS.push(["hardened, 2 web, 2 app", { domain: "www.foobar.com", hardening: { endToEndTls: true, databaseReplica: true }, webServers: 2, appServers: 2 }]);
 STACKS.push(["3 web servers", { domain: "www.foobar.com", webServers: 3, app: { port: 4000 } }]);

@@ -67,7 +67,7 @@ const validArgsWith = (maxServers: number): fc.Arbitrary<SecuredWebStackArgs> =>
     adminCidrs: r.adminCidrs,
     app: { port: r.appPort },
     tls: r.tls,
-    dns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" },
+    dns: { hostedZoneId: "Z04481532TESTZONE0001" },
     monitoring: r.monitoring,
 }));
 const validArgs = validArgsWith(10);

@@ -63,3 +63,19 @@ describe("AWS conformance: a broken resource fails the suite, naming the resourc
         assert.match(sg.error, /refers to broken-vpc, which has no emulator id/);
     });
 });
+
+describe("AWS conformance: moto is required under CI", () => {
+    const saved = process.env.CI;
+    afterEach(() => { if (saved === undefined) delete process.env.CI; else process.env.CI = saved; });
+    it("without moto_server: fails under CI=true, skips (visibly) elsewhere", () => {
+        let skipped = 0;
+        const ctx = { skip: () => { skipped++; } } as unknown as Mocha.Context;
+        process.env.CI = "true";
+        assert.throws(() => requireMoto(ctx, () => undefined), /moto_server is not installed: the AWS conformance suite needs it under CI/);
+        delete process.env.CI;
+        assert.strictEqual(requireMoto(ctx, () => undefined), false);
+        assert.strictEqual(skipped, 1);
+        assert.strictEqual(requireMoto(ctx, () => "/usr/local/bin/moto_server"), true);
+    });
+});
+

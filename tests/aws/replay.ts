@@ -56,6 +56,8 @@ export interface ReplayOptions {
     region?: string;
     /** References to things that exist before the program runs (an existing VPC, a hosted zone): mock value → emulator value. */
     seed?: { [mock: string]: string };
+    /** Merged into every SDK client's configuration (e.g. a requestHandler trusting the lab's CA, other credentials). */
+    clientConfig?: { [key: string]: unknown };
 }
 
 /** Why a type gets no API call, and what checks it instead. */
@@ -111,7 +113,7 @@ export async function replay(resources: Captured[], options: ReplayOptions): Pro
     const clients: { [service: string]: any } = {};
     const client = (service: string) => clients[service] ??= new SDK[service][CLIENT_CLASS[service]]({
         endpoint: options.endpoint, region, credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-        ...(service === "s3" ? { forcePathStyle: true } : {}), maxAttempts: 1,
+        ...(service === "s3" ? { forcePathStyle: true } : {}), maxAttempts: 1, ...options.clientConfig,
     });
     const report: ReplayReport = { calls: 0, rejected: [], replayed: [], notEmulated: [], mapped: new Map(Object.entries(options.seed ?? {})) };
     // The resource being replayed (rejections name it).

@@ -12,7 +12,9 @@ function physicalNames(resources: Captured[]): Set<string> {
     for (const r of resources.filter((x) => x.custom && x.type.startsWith("aws:"))) {
         // Ids that are names (SSM parameters, log groups, alarms, roles, buckets…); EC2's are made by AWS.
         if (!/^[a-z]+-[0-9a-f]{17}$/.test(r.id)) out.add(`${r.type.split(":")[1].split("/")[0]}:${r.id}`);
-        for (const k of ["name", "dashboardName", "bucketPrefix"]) if (typeof r.state[k] === "string") out.add(`${r.type}:${k}:${r.state[k]}`);
+        // Security group names are unique per VPC, not per account ("default" is every VPC's own group).
+        const perVpc = r.type.startsWith("aws:ec2/securityGroup") || r.type.startsWith("aws:ec2/defaultSecurityGroup");
+        for (const k of ["name", "dashboardName", "bucketPrefix"]) if (typeof r.state[k] === "string" && !perVpc) out.add(`${r.type}:${k}:${r.state[k]}`);
         // DLM picks its volumes by tag: a target tag two stacks share would snapshot both stacks' volumes.
         for (const [k, v] of Object.entries(r.inputs.policyDetails?.targetTags ?? {})) out.add(`dlm-target-tag:${k}=${v}`);
         if (r.inputs.tags?.["sws:snapshots"]) out.add(`dlm-target-tag:sws:snapshots=${r.inputs.tags["sws:snapshots"]}`);

@@ -37,7 +37,7 @@ export const ROWS: Row[] = [
     { group: "scale app", change: "`appServers` 2 → 3 (with `endToEndTls`)", a: with_({ appServers: 2, hardening: { endToEndTls: true } }), b: with_({ appServers: 3, hardening: { endToEndTls: true } }) },
     { group: "scale app", change: "`appServers` 3 → 1 (with `endToEndTls`)", a: with_({ appServers: 3, hardening: { endToEndTls: true } }), b: with_({ appServers: 1, hardening: { endToEndTls: true } }) },
     { group: "tls", change: "`tls.mode` self-signed → lets-encrypt", a: base, b: with_({ tls: le }) },
-    { group: "tls", change: "`tls.mode` lets-encrypt → acm", a: with_({ tls: le, dns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" } }), b: with_({ tls: { mode: "acm" }, dns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" } }) },
+    { group: "tls", change: "`tls.mode` lets-encrypt → acm", a: with_({ tls: le, dns: { hostedZoneId: "Z04481532TESTZONE0001" } }), b: with_({ tls: { mode: "acm" }, dns: { hostedZoneId: "Z04481532TESTZONE0001" } }) },
     { group: "tls", change: "`tls.email`", a: with_({ tls: le }), b: with_({ tls: { ...le, email: "web@foobar.com" } }) },
     { group: "tls", change: "`tls.acmeDirectory`", a: with_({ tls: le }), b: with_({ tls: { ...le, acmeDirectory: "staging" } }) },
     { group: "tls", change: "`tls.redirectApex`", a: with_({ tls: le }), b: with_({ tls: { ...le, redirectApex: true } }) },
