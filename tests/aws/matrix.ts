@@ -1,7 +1,8 @@
 // The configurations the AWS conformance suite replays: the program's own stacks (index.ts with
 // Pulumi.dev.yaml / Pulumi.prod.yaml) and an option matrix over the component that covers every
 // TLS mode, every monitoring sink, split and all-in-one, 1-3 web and app servers, hardening on
-// and off, both network modes and an existing VPC (created in the emulator first).
+// and off, both network modes and an existing VPC (created in the emulator first). More than one
+// app server or a replica needs end-to-end TLS (the database is then on the network).
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -57,22 +58,22 @@ export const CONFIGURATIONS: Configuration[] = [
         capture: () => captureProgram("prod", stackConfig("prod", { "secured-web-stack:dns": { hostedZoneId: TEST_ZONE_ID } })),
     },
     {
-        name: "acm-sumologic-3x3", covers: "ACM (RSA, apex SAN) validated in Route 53, Sumo Logic sink, 3 web + 3 app, hardening off, public subnets",
+        name: "acm-sumologic-3web", covers: "ACM (RSA, apex SAN) validated in Route 53, Sumo Logic sink, 3 web + 1 app, hardening off, public subnets",
         needs: { zone: "foobar.com" },
         capture: () => captureComponent("sws-m1", {
-            ...SEED, environment: "m1", webServers: 3, appServers: 3,
+            ...SEED, environment: "m1", webServers: 3, appServers: 1,
             tls: { mode: "acm", keyAlgorithm: "RSA", redirectApex: true }, dns: { hostedZoneId: TEST_ZONE_ID },
             monitoring: { sink: "sumologic", sumoLogicUrl: "https://endpoint4.collection.sumologic.com/receiver/v1/otlp/ZaVnC4dhaV3uTKlVd" },
             network: { mode: "public-subnets", vpcCidr: "10.41.0.0/16" },
         }),
     },
     {
-        name: "imported-amp-e2e-debian", covers: "imported certificate, Prometheus remote write with SigV4 (AMP), end-to-end TLS only, 1 web + 2 app, NAT gateway, Debian 12",
+        name: "imported-amp-e2e-3app-debian", covers: "imported certificate, Prometheus remote write with SigV4 (AMP), end-to-end TLS only, 1 web + 3 app, NAT gateway, Debian 12",
         needs: {},
         capture: () => {
             const c = importedCertificate();
             return captureComponent("sws-m2", {
-                ...SEED, environment: "m2", os: "debian-12", appServers: 2,
+                ...SEED, environment: "m2", os: "debian-12", appServers: 3,
                 tls: { mode: "imported", certificatePem: c.cert, privateKeyPem: c.key },
                 monitoring: { sink: "prometheus-remote-write", remoteWriteUrl: "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-0123abcd-4567-89ef-0123-456789abcdef/api/v1/remote_write", remoteWriteSigV4: true },
                 hardening: { endToEndTls: true }, network: { mode: "nat-gateway", vpcCidr: "10.42.0.0/16" },
@@ -80,10 +81,10 @@ export const CONFIGURATIONS: Configuration[] = [
         },
     },
     {
-        name: "letsencrypt-none-replica-existing-vpc", covers: "Let's Encrypt (staging), no monitoring sink, database replica only, 2 web + 1 app, an existing VPC with a private subnet (NAT mode), SSH from an admin network",
+        name: "letsencrypt-none-replica-existing-vpc", covers: "Let's Encrypt (staging), no monitoring sink, database replica (with the end-to-end TLS it requires), 2 web + 1 app, an existing VPC with a private subnet (NAT mode), SSH from an admin network",
         needs: { zone: "foobar.com", vpc: { cidr: "10.43.0.0/16", public: "10.43.0.0/24", private: "10.43.1.0/24" } },
         capture: (p) => captureComponent("sws-m3", {
-            ...SEED, environment: "m3", webServers: 2, hardening: { databaseReplica: true },
+            ...SEED, environment: "m3", webServers: 2, hardening: { databaseReplica: true, endToEndTls: true },
             tls: { mode: "lets-encrypt", email: "ops@foobar.com", acmeDirectory: "staging" }, dns: { hostedZoneId: TEST_ZONE_ID },
             monitoring: { sink: "none" }, adminCidrs: ["198.51.100.0/24"],
             network: {
