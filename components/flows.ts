@@ -55,7 +55,7 @@ export function buildFlows(model: FlowInputs): Flow[] {
         between(Role.Database, Role.Database, Ports.galera, "galera", "Galera replication between cluster nodes (TLS, internal CA verified)");
         between(Role.Database, Role.Database, Ports.galeraIst, "galera-ist", "Galera incremental state transfer to a rejoining node (TLS, internal CA verified)");
         between(Role.Database, Role.Database, Ports.galeraSst, "galera-sst", "Galera full state transfer, mariabackup through socat (TLS, internal CA verified)");
-        between(Role.App, Role.Database, Ports.galeraCheck, "galera-check", "each app server's local HAProxy checks whether the node is synced in the primary component (HTTP, no data)");
+        between(Role.App, Role.Database, Ports.galeraCheck, "galera-check", "the local HAProxy of each app server checks whether the node is synced in the primary component (HTTP, no data)");
         between(Role.Database, Role.Database, Ports.galeraCheck, "galera-check", "a booting node asks its peers whether a synced cluster exists before it may found one (HTTP, no data)");
     }
 

@@ -201,7 +201,7 @@ describe("cluster: user data size", function () {
         const sinks: SecuredWebStackArgs["monitoring"][] = [{ sink: "cloudwatch" }, { sink: "sumologic", sumoLogicUrl: "s" }, { sink: "prometheus-remote-write", remoteWriteUrl: "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-0123456789abcdef/api/v1/remote_write", remoteWriteSigV4: true }, { sink: "none" }];
         let n = 0;
         for (const osName of ["debian-12", "ubuntu-24.04"] as const) for (const tls of tlsModes) for (const monitoring of sinks) for (const endToEndTls of [false, true]) {
-            const model = buildModel({ ...CLUSTER, os: osName, tls, monitoring, hardening: { endToEndTls }, dns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" }, adminCidrs: ["203.0.113.0/24"] });
+            const model = buildModel({ ...CLUSTER, os: osName, tls, monitoring, hardening: { endToEndTls }, dns: { hostedZoneId: "Z04481532TESTZONE0001" }, adminCidrs: ["203.0.113.0/24"] });
             n++;
             for (const s of model.servers) {
                 const bytes = Buffer.from(packUserData(renderServerUserData(model, s, deploy)), "base64").length;

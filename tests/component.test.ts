@@ -188,7 +188,8 @@ describe("component under mocks: database.topology cluster", function () {
     let captured: Captured[];
     let Stack: typeof import("../components/securedWebStack").SecuredWebStack;
     before(() => {
-        captured = installMocks();
+        // Component "sws-prod" in stack "prod", as the program's prod stack (physical names "sws-prod-prod-…").
+        captured = installMocks("secured-web-stack", "prod");
         Stack = require("../components/securedWebStack").SecuredWebStack;
     });
     it("three database servers, each with its own security group, data volume, backups, certificate and Galera alarms; Galera ports between their groups only", async () => {

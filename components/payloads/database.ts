@@ -185,6 +185,7 @@ export function databasePart(ctx: RenderContext): PayloadPart {
             } : {}),
         })),
         script("sws-db-init"),
+        script("sws-db-secure-root"),
         ...(replica ? [script("sws-db-promote")] : []),
         toolkit("/etc/systemd/system/sws-db-init.service", unit({
             Unit: [["Description", "Mount the data volume, start the database, apply users"],
@@ -201,7 +202,7 @@ export function databasePart(ctx: RenderContext): PayloadPart {
         })),
     ];
     if (cluster) {
-        files.push(script("sws-galera-start"), script("sws-galera-check"));
+        files.push(script("sws-galera-start"), script("sws-galera-check"), script("sws-db-galera-join"));
         // The health agent: one HTTP answer per connection (socat, which mariabackup SST needs
         // anyway), 200 only when the node is synced in the primary component. It runs as its own
         // account, which the database knows through unix_socket: no password, no privilege.
