@@ -153,7 +153,7 @@ describe("change matrix: every row of the README's table", function () {
             assert.deepStrictEqual(Object.keys(updated).sort(), [ASSOCIATION, "aws:ssm/parameter:Parameter::sws-live-etc-sws-app-release-env"].sort(), x.row.change);
             assert.deepStrictEqual(updated[ASSOCIATION], ["parameters.release"], x.row.change);
             const assoc = x.after.find((r) => r.key === ASSOCIATION)!;
-            assert.deepStrictEqual([assoc.inputs.maxConcurrency, assoc.inputs.maxErrors, assoc.inputs.targets], ["1", "0", [{ key: "tag:sws:app-update", values: ["sws-dev"] }]]);
+            assert.deepStrictEqual([assoc.inputs.maxConcurrency, assoc.inputs.maxErrors, assoc.inputs.targets], ["1", "0", [{ key: "tag:sws:app-update", values: ["sws-dev-dev"] }]]);
             assert.match(assoc.inputs.parameters.release, /^[0-9a-f]{64}$/);
         }
     });

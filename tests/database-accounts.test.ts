@@ -12,10 +12,16 @@ describe("database accounts (sws-db-init)", () => {
         assert.match(script, /ALTER USER 'root'@'localhost' IDENTIFIED WITH auth_socket/);
     });
     it("both engines: root's socket authentication is asserted on every boot before any user is applied", () => {
+        // The check is its own toolkit file (each toolkit file is one SSM parameter of at most 8 KB).
         const main = script.slice(script.lastIndexOf("\nmount_volume\n"));
-        assert.ok(main.indexOf("secure_root") > 0 && main.indexOf("secure_root") < main.indexOf("apply_users"), main);
-        assert.match(script, /grep -q "unix_socket"/);
-        assert.match(script, /host NOT IN \('localhost'\)/);
+        for (const branch of main.split(/\nfi\n/)) {
+            const at = branch.indexOf("/usr/local/sbin/sws-db-secure-root");
+            const users = branch.search(/apply_users|start_replication/);
+            assert.ok(at > 0 && at < users, branch);
+        }
+        const check = fs.readFileSync(path.join(__dirname, "..", "components", "payloads", "scripts", "sws-db-secure-root"), "utf8");
+        assert.match(check, /grep -q "unix_socket"/);
+        assert.match(check, /host NOT IN \('localhost'\)/);
     });
     it("the exporter gets what mysqld_exporter needs, never SELECT ON *.*", () => {
         const grants = script.split("\n").filter((l) => /GRANT .*EXPORTER_USER/.test(l));

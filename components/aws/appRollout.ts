@@ -16,7 +16,7 @@ import type { Model } from "../model";
 export const APP_UPDATE_TAG = "sws:app-update";
 
 export function appUpdateTagValue(name: string, model: Model): string {
-    return `${name}-${model.environment}`;
+    return `${model.name}-${model.environment}`;
 }
 
 /** The command document: wait for first boot to finish (it installs the release itself), then sws-app-update. */
@@ -42,12 +42,12 @@ export function createAppRollout(
     tags: { [k: string]: string }, opts: pulumi.CustomResourceOptions,
 ): aws.ssm.Association {
     const document = new aws.ssm.Document(`${name}-app-update`, {
-        name: `${name}-${model.environment}-app-update`, documentType: "Command", documentFormat: "JSON",
+        name: `${model.name}-${model.environment}-app-update`, documentType: "Command", documentFormat: "JSON",
         content: JSON.stringify(appUpdateDocument()), tags,
     }, opts);
     const sha = crypto.createHash("sha256").update(release.content, "utf8").digest("hex");
     return new aws.ssm.Association(`${name}-app-update`, {
-        name: document.name, associationName: `${name}-${model.environment}-app-update`,
+        name: document.name, associationName: `${model.name}-${model.environment}-app-update`,
         targets: [{ key: `tag:${APP_UPDATE_TAG}`, values: [appUpdateTagValue(name, model)] }],
         parameters: { release: sha },
         maxConcurrency: "1", maxErrors: "0", complianceSeverity: "HIGH",

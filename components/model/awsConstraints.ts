@@ -187,6 +187,16 @@ export const AWS_CONSTRAINTS = {
         what: "IAM managed policy document (non-whitespace characters)", maxLength: 6144,
         source: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length (\"Managed policy size cannot exceed 6,144 characters\")",
     },
+    // --- SSM documents and State Manager associations ----------------------------------------------
+    ssmDocumentName: {
+        what: "SSM document name", minLength: 3, maxLength: 128, pattern: /^[a-zA-Z0-9_\-.]+$/, allowed: "3-128 of a-z, A-Z, 0-9, _ - .",
+        rule: (v) => (/^(aws|amazon|amzn)/i.test(v) ? `starts with "aws", "amazon" or "amzn" (reserved)` : undefined),
+        source: "https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CreateDocument.html (Name: pattern ^[a-zA-Z0-9_\\-.]{3,128}$; prefixes aws, amazon, amzn are reserved)",
+    },
+    ssmAssociationName: {
+        what: "SSM association name", minLength: 3, maxLength: 128, pattern: /^[a-zA-Z0-9_\-.]+$/, allowed: "3-128 of a-z, A-Z, 0-9, _ - .",
+        source: "https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CreateAssociation.html (AssociationName: pattern ^[a-zA-Z0-9_\\-.]{3,128}$)",
+    },
     // --- SSM Parameter Store --------------------------------------------------------------------
     ssmParameterName: {
         what: "SSM parameter name", minLength: 1, pattern: /^[a-zA-Z0-9_.\-/]+$/, allowed: "a-z, A-Z, 0-9, _ . - and / between hierarchy levels",

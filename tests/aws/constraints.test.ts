@@ -37,6 +37,8 @@ const CASES: { [id in ConstraintId]?: { ok: string[]; bad: [string, RegExp][] } 
             [policy({ Effect: "Allow", Action: "s3:GetObject", Resource: "bucket/key" }), /neither "\*" nor an ARN/],
             [JSON.stringify({ Version: "2008-10-17", Statement: [] }), /Version/], ["{", /not JSON/], [policy({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/→" }), /contains "→"/]],
     },
+    ssmDocumentName: { ok: ["sws-dev-dev-app-update"], bad: [["ab", /at least 3/], ["a b c", /contains " "/], ["aws-x", /reserved/], ["d".repeat(129), /at most 128/]] },
+    ssmAssociationName: { ok: ["sws-dev-dev-app-update"], bad: [["ab", /at least 3/], ["x/y", /contains "\/"/], ["a".repeat(129), /at most 128/]] },
     ssmParameterName: { ok: ["/sws-dev/dev/db-app-password", "/sws-dev/dev/toolkit/usr/local/sbin/sws-db-init"], bad: [["/a b", /contains " "/], ["/aws/x", /reserved/], ["a/b", /must start with \//], ["/" + Array.from({ length: 16 }, (_, i) => `l${i}`).join("/"), /16 hierarchy levels; at most 15/], ["/" + "n".repeat(970), /with its ARN .*at most 1011/]] },
     ssmValueStandard: { ok: ["v".repeat(4096)], bad: [["v".repeat(4097), /4097 bytes; at most 4096/], ["", /at least 1/]] },
     ssmValueAdvanced: { ok: ["v".repeat(8192)], bad: [["v".repeat(8193), /at most 8192/]] },

@@ -53,6 +53,8 @@ export const FIELDS: { [type: string]: (i: any, s: any) => Check[] } = {
         ["name", "ssmParameterName", s.name], ["description", "ssmDescription", i.description],
         ["value", i.tier === "Advanced" || i.tier === "Intelligent-Tiering" ? "ssmValueAdvanced" : "ssmValueStandard", i.value ?? i.insecureValue],
     ],
+    "aws:ssm/document:Document": (_i, s) => [["name", "ssmDocumentName", s.name]],
+    "aws:ssm/association:Association": (i) => [["associationName", "ssmAssociationName", i.associationName], ["name", "ssmDocumentName", i.name]],
     "aws:cloudwatch/metricAlarm:MetricAlarm": (i, s) => [
         ["name", "cwAlarmName", s.name], ["alarmDescription", "cwAlarmDescription", i.alarmDescription],
         ...dims("dimensions", i.dimensions),
