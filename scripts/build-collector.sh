@@ -35,6 +35,9 @@ if [ -x "$bin" ]; then
   echo "build-collector: cached $bin (manifest+go $key)" >&2
   echo "$bin"; exit 0
 fi
+# Set before the builder's own install too: the builder (go.opentelemetry.io/collector/cmd/builder)
+# is one of those modules, so a fresh cache (CI's) could not install it otherwise.
+export GONOSUMDB="go.opentelemetry.io/collector,github.com/open-telemetry/opentelemetry-collector-contrib${GONOSUMDB:+,$GONOSUMDB}"
 builder="$cache/builder-v$release/builder"
 start=$(date +%s)
 if [ ! -x "$builder" ]; then
@@ -50,7 +53,6 @@ sed "s#^dist:#dist:\n  output_path: $tmp#" "$manifest" > "$tmp/manifest.yaml"
 # The recorded module checksums: `go mod tidy` (run by the builder) verifies every module it
 # downloads against them, and the result must be the same file (a new or changed module fails here).
 cp monitoring/collector/go.sum "$tmp/go.sum"
-export GONOSUMDB="go.opentelemetry.io/collector,github.com/open-telemetry/opentelemetry-collector-contrib${GONOSUMDB:+,$GONOSUMDB}"
 echo "build-collector: building v$release ($(nproc) cores) into $out" >&2
 nice -n 10 "$builder" --config "$tmp/manifest.yaml" --ldflags="-s -w" >&2
 if ! cmp -s monitoring/collector/go.sum "$tmp/go.sum"; then
