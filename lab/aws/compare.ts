@@ -15,11 +15,11 @@ export interface FetchListEntry {
   path: string;
   group: string;
   mode: string;
-  /** "+" toolkit file (content in the program, hash in the user data), "-" secret. */
-  kind: "+" | "-";
+  /** "+" toolkit file (content in the program, hash in the user data), "~" live file (content in the program, rolled out in place: outside the digest), "-" secret. */
+  kind: "+" | "~" | "-";
 }
 
-/** Parse a fetch.list ("<parameter> <path> <group> <mode> <+|->" lines, "#toolkit-sha256 <hex>"). */
+/** Parse a fetch.list ("<parameter> <path> <group> <mode> <+|~|->" lines, "#toolkit-sha256 <hex>"). */
 export function parseFetchList(text: string): { entries: FetchListEntry[]; toolkitSha256?: string } {
   const entries: FetchListEntry[] = [];
   let toolkitSha256: string | undefined;
@@ -32,8 +32,8 @@ export function parseFetchList(text: string): { entries: FetchListEntry[]; toolk
       continue;
     }
     if (line.startsWith("#")) continue;
-    if (f.length !== 5 || (f[4] !== "+" && f[4] !== "-")) throw new Error(`fetch.list: malformed line ${JSON.stringify(line)}`);
-    entries.push({ parameter: f[0], path: f[1], group: f[2], mode: f[3], kind: f[4] });
+    if (f.length !== 5 || !["+", "~", "-"].includes(f[4])) throw new Error(`fetch.list: malformed line ${JSON.stringify(line)}`);
+    entries.push({ parameter: f[0], path: f[1], group: f[2], mode: f[3], kind: f[4] as FetchListEntry["kind"] });
   }
   return { entries, toolkitSha256 };
 }
@@ -42,7 +42,7 @@ export interface FetchedRow {
   server: string;
   parameter: string;
   path: string;
-  kind: "toolkit" | "secret";
+  kind: "toolkit" | "live" | "secret";
   /** SHA-256 of the value the program registered under this name (absent: no such parameter). */
   registered?: string;
   /** SHA-256 of the value the emulated SSM holds (absent: not there). */
@@ -80,7 +80,7 @@ export function compareFetched(servers: ServerFetchInput[], registered: Map<stri
     for (const e of entries) {
       const f = s.file(e.path);
       const row: FetchedRow = {
-        server: s.server, parameter: e.parameter, path: e.path, kind: e.kind === "+" ? "toolkit" : "secret",
+        server: s.server, parameter: e.parameter, path: e.path, kind: e.kind === "+" ? "toolkit" : e.kind === "~" ? "live" : "secret",
         registered: registered.get(e.parameter), emulator: emulator.get(e.parameter), onServer: f?.sha256, modeOnServer: f?.mode, ok: false,
       };
       if (row.registered === undefined) row.problem = `the program registered no SSM parameter ${e.parameter}`;
@@ -88,7 +88,7 @@ export function compareFetched(servers: ServerFetchInput[], registered: Map<stri
       else if (row.emulator !== row.registered) row.problem = `the emulated SSM holds another value for ${e.parameter} than the program registered`;
       else if (row.onServer === undefined) row.problem = `${e.path} is not on the server`;
       else if (row.onServer !== row.registered) row.problem = `${e.path} differs from the value of ${e.parameter}`;
-      else if (e.kind === "+" && f && f.mode !== e.mode) row.problem = `${e.path} has mode ${f.mode}, fetch.list says ${e.mode}`;
+      else if (e.kind !== "-" && f && f.mode !== e.mode) row.problem = `${e.path} has mode ${f.mode}, fetch.list says ${e.mode}`;
       row.ok = row.problem === undefined;
       if (row.problem) problems.push(`${s.server}: ${row.problem}`);
       rows.push(row);

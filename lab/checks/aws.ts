@@ -67,7 +67,7 @@ export function awsCheck(ctx: CheckContext): Promise<CheckResult> {
     for (const s of servers) {
       const rows = fetched.rows.filter((r) => r.server === s.name);
       const bad = rows.filter((r) => !r.ok);
-      lines.push(`${bad.length || !rows.length ? "✗" : "✓"} ${s.name.padEnd(9)} fetched ${rows.filter((r) => r.kind === "toolkit").length} toolkit file(s) + ${rows.filter((r) => r.kind === "secret").length} secret(s) from SSM: ${bad.length ? bad.map((r) => r.problem).join("; ") : "every SHA-256 equals the program's parameter and the emulator's"}`);
+      lines.push(`${bad.length || !rows.length ? "✗" : "✓"} ${s.name.padEnd(9)} fetched ${rows.filter((r) => r.kind === "toolkit").length} toolkit file(s) + ${rows.filter((r) => r.kind === "live").length} live file(s) + ${rows.filter((r) => r.kind === "secret").length} secret(s) from SSM: ${bad.length ? bad.map((r) => r.problem).join("; ") : "every SHA-256 equals the program's parameter and the emulator's"}`);
     }
 
     // 3. The backup bucket: settings as registered, and a backup taken now lands in it.

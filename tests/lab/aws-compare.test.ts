@@ -35,6 +35,22 @@ describe("lab aws check: fetched files against the program and the emulator", ()
         assert.throws(() => parseFetchList("/a /b root 0644 *\n"), /malformed line/);
     });
 
+    it("a live file (\"~\", the app release rolled out in place) is compared like a toolkit file: content and mode", () => {
+        const { registered, emulator, files } = setup();
+        const RELEASE = "SWS_APP_WORKERS='1'\n";
+        const list = LIST + "/sws-lab/lab/live/etc/sws/app-release.env /etc/sws/app-release.env root 0644 ~\n";
+        registered.set("/sws-lab/lab/live/etc/sws/app-release.env", sha256(RELEASE));
+        emulator.set("/sws-lab/lab/live/etc/sws/app-release.env", sha256(RELEASE));
+        files.set("/etc/sws/app-release.env", { sha256: sha256(RELEASE), mode: "0644" });
+        assert.deepStrictEqual(parseFetchList(list).entries.map((e) => e.kind), ["-", "+", "~"]);
+        let r = compareFetched([{ server: "app", fetchList: list, file: (p) => files.get(p) }], registered, emulator);
+        assert.deepStrictEqual(r.problems, []);
+        assert.deepStrictEqual(r.rows.map((x) => x.kind), ["secret", "toolkit", "live"]);
+        files.set("/etc/sws/app-release.env", { sha256: sha256("other"), mode: "0600" });
+        r = compareFetched([{ server: "app", fetchList: list, file: (p) => files.get(p) }], registered, emulator);
+        assert.deepStrictEqual(r.problems, ["app: /etc/sws/app-release.env differs from the value of /sws-lab/lab/live/etc/sws/app-release.env"]);
+    });
+
     it("passes when every file equals the registered value and the emulator holds it", () => {
         const { registered, emulator, files } = setup();
         const r = compareFetched([{ server: "app", fetchList: LIST, file: (p) => files.get(p) }], registered, emulator);
