@@ -78,10 +78,14 @@ export async function startMoto(timeoutMs = 60000): Promise<Moto> {
  * For a mocha `before`: true when moto_server is installed. Missing: under CI=true it throws (the
  * suite must run there), elsewhere it skips the suite with a visible warning.
  */
-export function requireMoto(ctx: Pick<Mocha.Context, "skip">, find: () => string | undefined = motoCommand): boolean {
+export function requireMoto(
+    ctx: Pick<Mocha.Context, "skip">,
+    find: () => string | undefined = motoCommand,
+    warn: (line: string) => void = console.warn,
+): boolean {
     if (find()) return true;
     if (process.env.CI === "true") throw new Error("moto_server is not installed: the AWS conformance suite needs it under CI (.ci/run installs it with pip)");
-    console.warn("  !! SKIPPED: moto_server is not installed (pip install 'moto[server]'); the AWS conformance suite did not run");
+    warn("  !! SKIPPED: moto_server is not installed (pip install 'moto[server]'); the AWS conformance suite did not run");
     ctx.skip();
     return false;
 }
