@@ -220,7 +220,9 @@ async function up(profile = DEFAULT_PROFILE): Promise<number> {
   writeState(st);
 
   await step(`ACME server (pebble + challtestsrv) at https://${cfg.lab.acme.ip}:${cfg.lab.acme.port}/dir`, () => startAcme(cfg.lab.acme, lb.privateIp));
-  await step(`monitoring sink (Prometheus, remote-write receiver) at ${cfg.lab.sink.ip}:${cfg.lab.sink.port}`, () => startSink(cfg.lab.sink));
+  await step(`monitoring sink for monitoring.sink ${cfg.stack.monitoring?.sink ?? "none"} on ${cfg.lab.sink.name} (${cfg.lab.sink.ip}:${cfg.lab.sink.port})`, async () => {
+    log(`    ${await startSink(cfg.lab.sink, cfg.stack.monitoring as { sink?: string; sumoLogicUrl?: string } | undefined, (m) => log(m))}`);
+  });
 
   const servers = rendered.servers;
   await step(`server roots (overlay of / + own mount/UTS namespace each): ${servers.map((s) => s.name).join(", ")}`, () => {
@@ -475,7 +477,7 @@ async function main(): Promise<number> {
       return bench(json, i >= 0 ? Number(args[i + 1]) : 10, n >= 0 ? Number(args[n + 1]) : 3);
     }
     default:
-      process.stdout.write("usage: npm run lab -- up [--profile default|hardened] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,haproxy,telemetry,hostile] | drill backup [--json] | drill app-update|restore-interrupt|promote [--json] | bench [--json] [--duration S] [--runs N]\n");
+      process.stdout.write("usage: npm run lab -- up [--profile default|hardened|sumologic|cloudwatch] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,haproxy,telemetry,hostile] | drill backup [--json] | drill app-update|restore-interrupt|promote [--json] | bench [--json] [--duration S] [--runs N]\n");
       return cmd === "help" ? 0 : 2;
   }
 }

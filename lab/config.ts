@@ -30,6 +30,10 @@ export interface LabConfig {
 export const PROFILES: Record<string, string> = {
   default: "lab-stack.yaml",
   hardened: "lab-stack.hardened.yaml",
+  /** The default profile with the Sumo Logic sink: the collectors' otlphttp exporter → the lab's receiver (sink.ts). */
+  sumologic: "lab-stack.sumologic.yaml",
+  /** The default profile with the CloudWatch sink: awsemf + awscloudwatchlogs → the lab's AWS, read back by check. */
+  cloudwatch: "lab-stack.cloudwatch.yaml",
 };
 export const DEFAULT_PROFILE = "default";
 export function configFile(profile = DEFAULT_PROFILE): string {
