@@ -35,8 +35,8 @@ export interface SeriesReader {
 }
 
 export function prometheusReader(sink: SinkSettings): SeriesReader {
-  const sel = (metric: string, match: Match) =>
-    `${metric}{${Object.entries(match).map(([k, vs]) => `${k}=~"${vs.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\\\$&")).join("|")}"`).join(",")}}`;
+  const sel = (metric: string, match: Match) => Object.keys(match).length === 0 ? metric
+    : `${metric}{${Object.entries(match).map(([k, vs]) => `${k}=~"${vs.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\\\$&")).join("|")}"`).join(",")}}`;
   return {
     describe: `the sink's Prometheus (${sink.ip}:${sink.port}, remote-write receiver)`,
     samples(metric, match, windowS) {
@@ -167,4 +167,40 @@ export function cloudWatchReader(aws: AwsHostSettings, group: string, namespace:
     },
   };
   return r;
+}
+
+/** Log records at the sink: how many a host's collector sent whose line contains `needle`. */
+export interface LogReader {
+  describe: string;
+  count(host: string, needle: string): number;
+}
+
+/** The log records the Sumo Logic receiver decoded (the collector's resource processor sets host.name). */
+export function sumoLogReader(dir = SUMO_DIR): LogReader {
+  return {
+    describe: `log records the lab's Sumo Logic receiver decoded (${path.join(dir, "logs.jsonl")})`,
+    count(host, needle) {
+      const file = path.join(dir, "logs.jsonl");
+      if (!fs.existsSync(file)) return 0;
+      const quoted = JSON.stringify(needle).slice(1, -1);
+      let n = 0;
+      for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+        if (!line.includes(quoted)) continue;
+        const r = JSON.parse(line) as { body: unknown; resource: Record<string, unknown> };
+        if (r.resource["host.name"] === host && String(r.body).includes(needle)) n++;
+      }
+      return n;
+    },
+  };
+}
+
+/** The raw log lines awscloudwatchlogs wrote to the lab's CloudWatch Logs (stream = the server's name). */
+export function cloudWatchLogReader(aws: AwsHostSettings, group: string): LogReader {
+  return {
+    describe: `log events in the emulated CloudWatch Logs group ${group} (one stream per server)`,
+    count(host, needle) {
+      const events = readLogGroup(aws, group)[host] ?? [];
+      return events.filter((e) => e.message.includes(needle)).length;
+    },
+  };
 }

@@ -24,7 +24,7 @@ import { COLLECTOR_UNIT, memoryMaxBytes, memoryOf } from "../collector";
 import { supervisorDump } from "../supervisor/client";
 import { rootPaths } from "../root";
 import { sinkKind } from "../sink";
-import { cloudWatchReader, Match, prometheusReader, Sample, SeriesReader, sumoReader } from "../sink-readers";
+import { cloudWatchLogReader, cloudWatchReader, LogReader, Match, prometheusReader, Sample, SeriesReader, sumoLogReader, sumoReader } from "../sink-readers";
 import { awsAdmin } from "../aws/host";
 import { awsSettings } from "../aws/hosts";
 import { metricKey } from "../cloudwatch-emf";
@@ -111,12 +111,15 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
 
     // What is read, and through which series, per sink.
     let reader: SeriesReader;
+    // The logs pipeline (filelog → the sink's log exporter), where the sink takes logs.
+    let logReader: LogReader | undefined;
     let nginx: Array<{ metric: string; match: Match }>;
     let balancer: { metric: string; match: Match; what: string };
     if (kind === "cloudwatch") {
       const group = logGroupNames(rendered.model).metrics;
       const cw = cloudWatchReader(awsSettings(cfg), group, CW_NAMESPACE);
       reader = cw;
+      logReader = cloudWatchLogReader(awsSettings(cfg), logGroupNames(rendered.model).logs);
       lines.push(`each server's sws-collector.service runs the OpenTelemetry Collector (monitoring/collector/builder-config.yaml, the payload's pinned release) with its payload's /etc/sws/collector.yaml (scrape intervals capped at 5 s): awsemf → EMF log events in ${group}, awscloudwatchlogs → ${logGroupNames(rendered.model).logs}, in the lab's AWS (moto, AWS's endpoint names, each server's role credentials from IMDSv2)`);
       lines.push(`read: ${reader.describe}; moto stores EMF log events but extracts no metric from them, so that extraction is the lab's (a named stand-in for CloudWatch Logs' EMF processing)`);
       // The metric names and dimensions come from the dashboard and alarms as the lab's AWS holds them.
@@ -163,6 +166,7 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
       details.cloudwatch = { streams: read.streams, events: read.extraction.events, invalid: read.extraction.invalid, perServer, refsUnseen: unseen };
     } else {
       reader = kind === "sumologic" ? sumoReader() : prometheusReader(cfg.lab.sink);
+      if (kind === "sumologic") logReader = sumoLogReader();
       lines.push(`each server's sws-collector.service runs the OpenTelemetry Collector (monitoring/collector/builder-config.yaml, the payload's pinned release) with its payload's /etc/sws/collector.yaml (scrape intervals capped at 5 s), ${kind === "sumologic" ? "otlphttp/sumologic → the lab's Sumo Logic receiver (OTLP/HTTP over HTTPS, protobuf + gzip, decoded with opentelemetry-proto)" : "remote-writing to the sink's Prometheus (--web.enable-remote-write-receiver)"}`);
       lines.push(`read: ${reader.describe}`);
       nginx = [{ metric: "nginx_http_requests_total", match: { host: web } }];
@@ -229,6 +233,11 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
     const hBefore = latest(sum([balancer], 30));
     if (!before.series) throw new Error(`no ${nginx[0].metric} series at the sink`);
 
+    // Access-log lines of the burst's request (HAProxy's and Nginx's logs, tailed by filelog).
+    const needle = "GET /static/robots.txt ";
+    const logHosts = [...lbs, ...web];
+    const logsBefore = logReader ? Object.fromEntries(logHosts.map((h) => [h, logReader!.count(h, needle)])) : {};
+
     const burst = run("nsenter", [`--net=${netnsPath(ctx.client)}`, "--", process.execPath, path.join(CLIENTS_DIR, "https-burst.js"),
       state.balancer.ip, state.domain, "/static/robots.txt", String(N), "8", state.caBundle], { timeout: 120000 });
     if (burst.code !== 0) throw new Error(`burst failed: ${burst.stderr}`);
@@ -258,6 +267,20 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
     ok &&= nginxOk && hOk && (b.statuses["200"] ?? 0) === N;
     lines.push(`${nginxOk ? "✓" : "✗"} web tier (${nginx.map((x) => `${x.metric}${JSON.stringify(x.match)}`).join(" + ")} at the sink): +${delta.toFixed(0)} raw over ${(after.t - before.t).toFixed(1)} s, background ${background.toFixed(1)} (median ${bgRate.toFixed(2)}/s over the quiet minute before, summed over ${rates.length} web server(s): health checks + stub_status scrapes) → ${corrected.toFixed(1)} for ${N} sent (± ${tol} allowed)`);
     lines.push(`${hOk ? "✓" : "✗"} balancer (${balancer.what} at the sink): +${hDelta.toFixed(0)} for ${N} sent`);
+
+    // 2b. The burst's access-log lines as log records at the sink: exactly N per host.
+    if (logReader) {
+      const got = () => Object.fromEntries(logHosts.map((h) => [h, logReader!.count(h, needle) - logsBefore[h]]));
+      let logs = got();
+      await waitFor("the burst's access-log lines at the sink", () => {
+        logs = got();
+        return logHosts.every((h) => logs[h] >= N);
+      }, 60000, 2000).catch(() => undefined);
+      const logsOk = logHosts.every((h) => logs[h] === N);
+      ok &&= logsOk;
+      lines.push(`${logsOk ? "✓" : "✗"} access-log lines of the burst ("${needle.trim()}") as log records at the sink (${logReader.describe}): ${logHosts.map((h) => `${h} +${logs[h]}`).join(", ")} for ${N} sent`);
+      details.logs = { before: logsBefore, delta: logs, ok: logsOk };
+    }
 
     // 3. The collectors' memory through the burst: peak RSS (the kernel's high-water mark of each
     // process) against the unit's MemoryMax= (the lab has no cgroup limit: this is the check).
