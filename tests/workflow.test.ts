@@ -8,6 +8,7 @@ import * as path from "path";
 import * as semver from "semver";
 import * as YAML from "yaml";
 import { requireTool } from "./helpers/tools";
+import { OTLP_PROTO_PIP } from "../lab/sink";
 
 const ROOT = path.join(__dirname, "..");
 const WORKFLOW = path.join(ROOT, ".github", "workflows", "policy.yml");
@@ -90,6 +91,10 @@ describe("pull-request workflow", () => {
         assert.deepStrictEqual(wfTools, ciTools);
         assert.match(runText("test"), /pip install -q "moto\[server\]==5\.2\.1"/);
         assert.match(ciRun, /moto\[server\]==5\.2\.1/);
+        // The lab's Sumo Logic receiver decodes OTLP with it (tests/lab/otlp-receiver.test.ts).
+        assert.match(runText("test"), /"opentelemetry-proto==1\.45\.2"/);
+        assert.match(ciRun, /"opentelemetry-proto==1\.45\.2"/);
+        assert.strictEqual(OTLP_PROTO_PIP, "opentelemetry-proto==1.45.2", "the lab installs the same pin when it is missing (lab/sink.ts)");
         assert.match(runText("test"), /go install "github\.com\/rhysd\/actionlint\/cmd\/actionlint@\$\{ACTIONLINT_VERSION\}"/);
         for (const job of ["test", "preview"]) assert.strictEqual(uses(job, "actions/setup-node")[0].with.cache, "npm", job);
         assert.strictEqual(uses("test", "actions/setup-python")[0].with.cache, "pip");
