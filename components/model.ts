@@ -13,6 +13,7 @@ export { CLUSTER_NODES } from "./model/database";
 export type { ServerModel, SecretRef, Model, BackupModel, PatchingModel, Flow, Endpoint } from "./model/shape";
 export { SecuredWebStackArgsError } from "./model/fields";
 export { buildModel } from "./model/build";
+export { artifactS3Object } from "./model/app";
 export type { ModelContext } from "./model/build";
 export { physicalName, securityGroupDescription } from "./model/names";
 export { BACKUP_DEFAULTS, BACKUP_RANGES, backupDefaults, validateBackupArgs } from "./model/backup";

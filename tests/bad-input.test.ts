@@ -54,6 +54,10 @@ export const HOSTILE_CASES: [string, any, string, string, string?][] = [
     ["SigV4 with a URL that names no AMP workspace", { monitoring: { sink: "prometheus-remote-write", remoteWriteUrl: "https://p.example.com/api/v1/write", remoteWriteSigV4: true } }, "monitoring.remoteWriteSigV4", "workspace"],
     ["remote-write URL over ftp", { monitoring: { sink: "prometheus-remote-write", remoteWriteUrl: "ftp://p.example.com/w" } }, "monitoring.remoteWriteUrl", "http(s)"],
     ["remote-write URL with javascript:", { monitoring: { sink: "prometheus-remote-write", remoteWriteUrl: "javascript:alert(1)" } }, "monitoring.remoteWriteUrl", "http(s)"],
+    ["s3 artifact key with a wildcard (IAM would read it as a pattern)", { app: { artifactUrl: "s3://releases/app-*.tgz", ...ART } }, "app.artifactUrl", "wildcard"],
+    ["s3 artifact key with ? (IAM would read it as a pattern)", { app: { artifactUrl: "s3://releases/app-?.tgz", ...ART } }, "app.artifactUrl", "wildcard"],
+    ["s3 artifact key with a policy variable", { app: { artifactUrl: "s3://releases/${aws:username}/app.tgz", ...ART } }, "app.artifactUrl", "policy variable"],
+    ["s3 artifact URL naming a folder", { app: { artifactUrl: "s3://releases/app/", ...ART } }, "app.artifactUrl", "folder"],
     ["artifact URL with a space", { app: { artifactUrl: "https://example.com/a b.tgz", ...ART } }, "app.artifactUrl", "https://"],
     // Database
     ["database named mysql", { database: { name: "mysql" } }, "database.name", "reserved"],

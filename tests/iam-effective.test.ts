@@ -29,6 +29,8 @@ const STACKS: { [name: string]: SecuredWebStackArgs } = {
         hardening: { endToEndTls: true, databaseReplica: true },
         tls: { mode: "acm" }, dns: { hostedZoneId: "Z04481532TESTZONE0001" },
         monitoring: { sink: "sumologic", sumoLogicUrl: "https://collectors.sumologic.com/receiver/v1/otlp/TOKEN" },
+        // The application from the user's own bucket: the app servers read that one object.
+        app: { artifactUrl: "s3://big-releases/shop/app-1.4.2.tar.gz", artifactSha256: "c".repeat(64), startCommand: "node server.js" },
     },
     // SigV4 remote write to one AMP workspace, Debian (MariaDB), Let's Encrypt.
     amp: {
@@ -294,6 +296,30 @@ describe("effective permissions of the instance roles (IAM policy evaluator)", f
         for (const r of roles) {
             assert.strictEqual(await evaluate(r, "acm:ExportCertificate", cert) === "Allowed", r.stack === "big" && r.roles.includes(Role.Balancer), `${r.stack}/${r.server}`);
             assert.notStrictEqual(await evaluate(r, "acm:ExportCertificate", `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/another`), "Allowed");
+        }
+    });
+
+    it("s3:// app artifact: the acm stack's app servers read exactly that object, and nothing else of its bucket", async () => {
+        const object = "arn:aws:s3:::big-releases/shop/app-1.4.2.tar.gz";
+        const readers = roles.filter((r) => r.stack === "big" && r.roles.includes(Role.App)).map((r) => r.server);
+        assert.deepStrictEqual(readers.sort(), ["app-1", "app-2"]);
+        // A GetObject (boto3's download_file: HeadObject + GetObject, both authorised as s3:GetObject).
+        for (const r of roles) {
+            const want = r.stack === "big" && r.roles.includes(Role.App);
+            assert.strictEqual(await evaluate(r, "s3:GetObject", object) === "Allowed", want, `${r.stack}/${r.server} s3:GetObject ${object}`);
+            const others: [string, string][] = [
+                ["s3:GetObject", "arn:aws:s3:::big-releases/shop/app-1.4.3.tar.gz"], // the next release: only once the stack names it
+                ["s3:GetObject", "arn:aws:s3:::big-releases/shop/app-1.4.2.tar.gz.sig"],
+                ["s3:GetObject", "arn:aws:s3:::big-releases/other/app-1.4.2.tar.gz"],
+                ["s3:GetObject", "arn:aws:s3:::big-releases-copy/shop/app-1.4.2.tar.gz"],
+                ["s3:GetObjectVersion", object],
+                ["s3:PutObject", object],
+                ["s3:DeleteObject", object],
+                ["s3:PutObjectAcl", object],
+                ["s3:ListBucket", "arn:aws:s3:::big-releases"],
+                ["s3:GetBucketPolicy", "arn:aws:s3:::big-releases"],
+            ];
+            for (const [action, resource] of others) assert.notStrictEqual(await evaluate(r, action, resource), "Allowed", `${r.stack}/${r.server} ${action} ${resource}`);
         }
     });
 

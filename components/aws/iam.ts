@@ -37,9 +37,14 @@ export function ssmAgentStatement(): Statement {
     return { Sid: "SsmAgent", Effect: "Allow", Action: [...SSM_AGENT_ACTIONS], Resource: "*" };
 }
 
+/**
+ * The role's instance profile, and its inline policy: the instance waits for the policy too (its
+ * first boot reads parameters with it; an app rollout that reads a new artifact needs it updated
+ * before the association runs, and the association waits for the instances).
+ */
 export function createInstanceRole(
     name: string, server: ServerModel, statements: pulumi.Input<Statement[]>, tags: { [k: string]: string }, opts: pulumi.CustomResourceOptions,
-): aws.iam.InstanceProfile {
+): { profile: aws.iam.InstanceProfile; policy: aws.iam.RolePolicy } {
     const role = new aws.iam.Role(`${name}-${server.name}-role`, {
         description: `Instance role of ${server.name} (${server.roles.join(", ")})`,
         assumeRolePolicy: JSON.stringify({
@@ -49,9 +54,9 @@ export function createInstanceRole(
         tags,
     }, opts);
     // The role's only policy: no managed policy is attached (see SSM_AGENT_ACTIONS).
-    new aws.iam.RolePolicy(`${name}-${server.name}-policy`, {
+    const policy = new aws.iam.RolePolicy(`${name}-${server.name}-policy`, {
         role: role.id,
         policy: pulumi.output(statements).apply((s) => JSON.stringify({ Version: "2012-10-17", Statement: [ssmAgentStatement(), ...s] })),
     }, opts);
-    return new aws.iam.InstanceProfile(`${name}-${server.name}-profile`, { role: role.name, tags }, opts);
+    return { profile: new aws.iam.InstanceProfile(`${name}-${server.name}-profile`, { role: role.name, tags }, opts), policy };
 }

@@ -3,7 +3,7 @@
 // user data rendered with the deploy-time values, the instance, and the volume attachment.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Model, Role, ServerModel } from "../model";
+import { Model, Role, ServerModel, artifactS3Object } from "../model";
 import { renderServerUserData } from "../render";
 import { packUserData } from "../payloads/cloudConfig";
 import type { Backups } from "./backup";
@@ -44,9 +44,15 @@ export function createServerResources(
         statements.push({ Effect: "Allow", Action: ["acm:ExportCertificate"], Resource: d.tls.acmCertificateArn });
     }
     statements.push(...d.backups.statementsFor(server));
+    // An s3:// application artifact: the app servers read that one object (at first boot and in
+    // each rollout, sws-app-update), nothing else of the bucket. The key has no IAM wildcard or
+    // variable (model/app.ts). A bucket encrypted with a customer-managed KMS key also needs
+    // kms:Decrypt on that key, which is the bucket owner's to grant (README, app.artifactUrl).
+    const artifact = server.roles.includes(Role.App) ? artifactS3Object(model.app.artifactUrl) : undefined;
+    if (artifact) statements.push({ Sid: "AppArtifact", Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${artifact.bucket}/${artifact.key}` });
     const policy = pulumi.all([pulumi.output(statements), d.region, d.accountId])
         .apply(([mine, r, a]) => [...mine, ...collectorPolicyStatements(model, server, r, a)] as Statement[]);
-    const profile = createInstanceRole(name, server, policy, tags, opts);
+    const { profile, policy: rolePolicy } = createInstanceRole(name, server, policy, tags, opts);
     const backupTarget = server.roles.includes(Role.Database) ? d.backups.targetOf(server) : undefined;
     const roleArn = pulumi.interpolate`arn:aws:iam::${d.accountId}:role/${profile.role}`;
     const backupWriterRoleArn = backupTarget ? roleArn : undefined;
@@ -56,8 +62,8 @@ export function createServerResources(
     const instance = createInstance(name, model, {
         server, ami: d.ami, securityGroupId: d.securityGroupId, instanceProfile: profile.name, userDataBase64, keyName: d.keyName,
         subnetId: server.subnet === "public" ? d.network.publicSubnetId : d.network.privateSubnetId,
-        // Secrets, routes and (for the balancer) DNS and certificates exist before first boot.
-        dependsOn: [...d.network.ready, ...own, d.secretsKey.alias, ...d.bootAfter],
+        // Secrets, routes, the role's policy and (for the balancer) DNS and certificates exist before first boot.
+        dependsOn: [...d.network.ready, ...own, d.secretsKey.alias, rolePolicy, ...d.bootAfter],
     }, tags, opts);
     if (volume) {
         new aws.ec2.VolumeAttachment(`${name}-${server.name}-data-attach`, {

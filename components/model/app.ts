@@ -19,6 +19,14 @@ export function readApp(p: Problems, a: AppArgs): Model["app"] {
         if (!u) p.push(`app.artifactUrl: ${JSON.stringify(artifactUrl)} is not a valid URL; use an https:// URL or an s3://bucket/key of your application artifact (.tar.gz)`);
         else if (u.username || u.password) p.push(`app.artifactUrl: embeds credentials (user:password@); they would be stored in plain text on the server — use an s3:// URL (read with the instance role) or a pre-signed https URL without userinfo`);
     }
+    if (artifactUrl && artifactUrl.startsWith("s3:")) {
+        // The app servers' role may read exactly this object (its ARN is the policy's Resource):
+        // IAM reads * and ? in a Resource as wildcards and ${...} as a policy variable, so such a
+        // key would grant more than the one object, or another one.
+        const key = artifactS3Object(artifactUrl)!.key;
+        if (/[*?]|\$\{/.test(key)) p.push(`app.artifactUrl: the object key ${JSON.stringify(key)} contains ${/[*?]/.test(key) ? "a wildcard (* or ?)" : "a policy variable (${…})"}, which an IAM Resource would read as a pattern — the app servers may read exactly one object; rename the object without *, ? and \${`);
+        else if (key.endsWith("/")) p.push(`app.artifactUrl: ${JSON.stringify(artifactUrl)} names a folder, not an object; use s3://bucket/key of the .tar.gz`);
+    }
     const artifactSha256 = matching(p, "app.artifactSha256", a.artifactSha256, SHA256, "the artifact's SHA-256 as 64 lower-case hex digits");
     if (custom && a.artifactSha256 === undefined) p.push(`app.artifactSha256: missing; app.artifactUrl needs the artifact's SHA-256 so the server can verify the download`);
     if (custom && (typeof a.startCommand !== "string" || a.startCommand.trim() === "")) p.push(`app.startCommand: missing; app.artifactUrl needs the command that starts your application`);
@@ -49,4 +57,10 @@ export function readDeployGate(p: Problems, g: DeployGateArgs): Model["deployGat
         enabled: bool(p, "deployGate.enabled", g.enabled, true),
         timeoutSeconds: intIn(p, "deployGate.timeoutSeconds", g.timeoutSeconds, 30, 3600, 900),
     };
+}
+
+/** The bucket and object key of an s3:// artifact URL (undefined for https:// and the bundled app). */
+export function artifactS3Object(artifactUrl: string | undefined): { bucket: string; key: string } | undefined {
+    const m = artifactUrl ? /^s3:\/\/([^/]+)\/(.+)$/.exec(artifactUrl) : null;
+    return m ? { bucket: m[1], key: m[2] } : undefined;
 }
