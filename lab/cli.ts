@@ -18,6 +18,7 @@ import { ensureInternalCa, serverPem } from "./internal-ca";
 import { createNetwork, destroyNetwork, existingNetns } from "./namespaces";
 import { bootServer, FETCH_STEP, parseCloudConfig } from "./payload";
 import { awsHosts, awsSettings } from "./aws/hosts";
+import { labArtifact } from "./aws/artifact";
 import { runProgram } from "./aws/program";
 import { COMPONENT, prepareInstances, PROGRAM_FILE, programUserData, startLabAws } from "./aws/setup";
 import { createRoot, destroyRoot, listRoots, rootPaths, writeInRoot } from "./root";
@@ -262,7 +263,7 @@ async function up(profile = DEFAULT_PROFILE): Promise<number> {
   });
   const aws = awsSettings(cfg);
   await step(`the lab's AWS: moto_server at https://${aws.ip} (AWS's endpoint names), the VPC resolver at ${rendered.model.network.resolver}, the program's resources replayed, IMDSv2 per server`, () =>
-    startLabAws(aws, rendered.model, program, (m) => log(m)));
+    startLabAws(aws, rendered.model, program, (m) => log(m), labArtifact(cfg.stack, cfg.lab.appArtifact)));
   await step("instances as EC2 starts them: resolver, trusted endpoints, data volume", () => prepareInstances(rendered.model, program));
   let bootOk = true;
   await step("boot every server from the user data the program registered (cloud-init write_files, users, runcmd with sws-fetch from SSM), in parallel", async () => {

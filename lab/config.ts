@@ -3,6 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { AppArtifactSettings, withArtifactSha256 } from "./aws/artifact";
 import type { AwsHostSettings } from "./aws/host";
 import { LAB_STACK } from "./aws/program";
 import { renderStack, RenderedStack } from "../components/render";
@@ -23,6 +24,8 @@ export interface LabConfig {
     sink: SinkSettings;
     /** The lab's AWS (moto) and the VPC resolver's host name (lab/aws/). */
     aws?: AwsHostSettings;
+    /** What the lab packs into an s3:// app.artifactUrl (lab/aws/artifact.ts). */
+    appArtifact?: AppArtifactSettings;
   };
 }
 
@@ -43,7 +46,9 @@ export function configFile(profile = DEFAULT_PROFILE): string {
 }
 export const CONFIG_FILE = configFile(DEFAULT_PROFILE);
 export function loadConfig(profile = DEFAULT_PROFILE): LabConfig {
-  return YAML.parse(fs.readFileSync(configFile(profile), "utf8")) as LabConfig;
+  const cfg = YAML.parse(fs.readFileSync(configFile(profile), "utf8")) as LabConfig;
+  // An s3:// app artifact: its SHA-256 is the tarball's the lab packs and uploads (aws/artifact.ts).
+  return { ...cfg, stack: withArtifactSha256(cfg.stack, cfg.lab.appArtifact) };
 }
 
 /**

@@ -9,13 +9,13 @@
  *
  * Also the lab's own reads of the emulator for `check` (digests only, never values).
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LAB_CA } from "../acme";
 import { REPO_DIR, STATE } from "../files";
 import { netnsPath } from "../namespaces";
 import { ADMIN_ENV, AWS_DIR, AwsHostSettings, awsAdmin } from "./host";
+import { childMain, runChild } from "./child";
 import type { ProgramRun } from "./program";
 
 export interface LabReplayReport {
@@ -31,17 +31,14 @@ export interface LabReplayReport {
 /** Replay the program's resources into the lab's moto (child process in the AWS host's namespace). */
 export function replayIntoLab(aws: AwsHostSettings, programFile: string, region: string): LabReplayReport {
   const out = path.join(AWS_DIR, "replay.json");
-  const input = JSON.stringify({ programFile, endpoint: `https://${aws.ip}`, region, out });
-  const r = spawnSync("nsenter", [`--net=${netnsPath(aws.name)}`, "--", process.execPath, "-r", require.resolve("ts-node/register/transpile-only"), __filename, "--child"], {
-    cwd: REPO_DIR, input, encoding: "utf8", timeout: 300000, maxBuffer: 64 * 1024 * 1024,
-    env: { PATH: process.env.PATH, HOME: AWS_DIR, TS_NODE_TRANSPILE_ONLY: "1", SWS_LAB_STATE: STATE, NODE_EXTRA_CA_CERTS: LAB_CA, ...ADMIN_ENV },
+  runChild(__filename, { programFile, endpoint: `https://${aws.ip}`, region, out }, {
+    what: "replay into the lab's AWS", prefix: ["nsenter", `--net=${netnsPath(aws.name)}`, "--"], timeoutMs: 300000,
+    env: { PATH: process.env.PATH, HOME: AWS_DIR, SWS_LAB_STATE: STATE, NODE_EXTRA_CA_CERTS: LAB_CA, ...ADMIN_ENV },
   });
-  if (r.status !== 0) throw new Error(`replay into the lab's AWS failed (exit ${r.status}):\n${(r.stderr || "").slice(-4000)}`);
   return JSON.parse(fs.readFileSync(out, "utf8")) as LabReplayReport;
 }
 
-async function child(): Promise<void> {
-  const spec = JSON.parse(fs.readFileSync(0, "utf8")) as { programFile: string; endpoint: string; region: string; out: string };
+async function child(spec: { programFile: string; endpoint: string; region: string; out: string }): Promise<void> {
   const run = JSON.parse(fs.readFileSync(spec.programFile, "utf8")) as ProgramRun;
   const { replay } = require(path.join(REPO_DIR, "tests", "aws", "replay"));
   const t0 = Date.now();
@@ -99,12 +96,4 @@ export function bucketReport(aws: AwsHostSettings, bucket: string): BucketReport
   return JSON.parse(out) as BucketReport;
 }
 
-if (process.argv.includes("--child")) {
-  child().then(
-    () => process.exit(0),
-    (e) => {
-      process.stderr.write(`${(e as Error).stack ?? e}\n`);
-      process.exit(1);
-    },
-  );
-}
+childMain(module, child);

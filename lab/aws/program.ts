@@ -9,14 +9,14 @@
  * internal CA and per-server certificates (internal-ca.ts), real PEMs that Nginx, the app and
  * MariaDB load. Everything else is the mocks' answer.
  *
- * Runs in a child process (`runProgram`): Pulumi's mock runtime is process-global.
+ * Runs in a child process (`runProgram`, through child.ts): Pulumi's mock runtime is process-global.
  */
-import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import { REPO_DIR, STATE } from "../files";
+import { childMain, runChild } from "./child";
 
 export const PROJECT = "secured-web-stack";
 /** The program's stack name in the lab: `sws-lab` is the component's name (index.ts: `sws-${stack}`). */
@@ -69,11 +69,9 @@ export function instanceOf(run: ProgramRun, component: string, server: string): 
 export function runProgram(stackArgs: Record<string, unknown>, opts: { internalTls?: boolean; out?: string } = {}): ProgramRun {
   const out = opts.out ?? path.join(STATE, "aws", "program.json");
   fs.mkdirSync(path.dirname(out), { recursive: true, mode: 0o700 });
-  const input = JSON.stringify({ stack: LAB_STACK, config: programConfig(stackArgs), internalTls: !!opts.internalTls, out });
-  const r = spawnSync(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), __filename, "--child"], {
-    cwd: REPO_DIR, input, encoding: "utf8", env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1", SWS_LAB_STATE: STATE }, maxBuffer: 64 * 1024 * 1024, timeout: 180000,
+  runChild(__filename, { stack: LAB_STACK, config: programConfig(stackArgs), internalTls: !!opts.internalTls, out }, {
+    what: "the program under mocks", timeoutMs: 180000, env: { ...process.env, SWS_LAB_STATE: STATE },
   });
-  if (r.status !== 0) throw new Error(`the program under mocks failed (exit ${r.status}):\n${(r.stderr || "").slice(-4000)}`);
   const run = JSON.parse(fs.readFileSync(out, "utf8")) as ProgramRun;
   fs.chmodSync(out, 0o600);
   return run;
@@ -89,8 +87,7 @@ function randomAlnum(n: number): string {
 }
 
 /** The child: mocks + the lab's layer, then index.ts; writes every registered resource. */
-async function child(): Promise<void> {
-  const spec = JSON.parse(fs.readFileSync(0, "utf8")) as { stack: string; config: Record<string, string>; internalTls: boolean; out: string };
+async function child(spec: { stack: string; config: Record<string, string>; internalTls: boolean; out: string }): Promise<void> {
   const pulumi = require("@pulumi/pulumi");
   const ids = new Map<string, string>();
   // The lab's layer over the mocks (see the file comment): wraps whatever setMocks receives.
@@ -146,12 +143,4 @@ async function labValues(args: { type: string; name: string; inputs: any }, spec
   return m[2] === "key" ? { privateKeyPem: key } : { certPem: cert };
 }
 
-if (process.argv.includes("--child")) {
-  child().then(
-    () => process.exit(0),
-    (e) => {
-      process.stderr.write(`${(e as Error).stack ?? e}\n`);
-      process.exit(1);
-    },
-  );
-}
+childMain(module, child);

@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Model, ServerModel } from "../../components/model";
 import { readJson, writeJson } from "../files";
+import { LabArtifact, uploadArtifact } from "./artifact";
 import { sha256 } from "./compare";
 import { replayIntoLab, LabReplayReport } from "./emulator";
 import { AWS_DIR, AwsHostSettings, awsAdmin, ensureAemm, InstanceIdentity, issueEndpointCertificate, roleCredentials, startImds, startMoto, startResolver } from "./host";
@@ -24,6 +25,8 @@ export interface AwsLabState {
   region: string;
   host: AwsHostSettings & { resolverIp: string };
   buckets: string[];
+  /** The app's s3:// artifact the lab uploaded as its owner would (not one of the program's buckets). */
+  artifact?: { url: string; bucket: string; key: string; sha256: string; files: Record<string, string>; bytes: number };
   endpoints: string[];
   instances: InstanceIdentity[];
   replay: Omit<LabReplayReport, "mapped" | "replayed"> & { replayed: number; leftOut: string[] };
@@ -102,14 +105,16 @@ function roleOf(run: ProgramRun, server: string): { roleName: string; roleArn: s
 }
 
 export async function startLabAws(
-  host: AwsHostSettings, model: Model, run: ProgramRun, log: (m: string) => void,
+  host: AwsHostSettings, model: Model, run: ProgramRun, log: (m: string) => void, artifact?: LabArtifact,
 ): Promise<AwsLabState> {
   const region = run.config["aws:region"] ?? "us-east-1";
   const resolverIp = model.network.resolver;
   const buckets = programBuckets(run);
+  // The servers resolve every bucket they reach by its virtual-host name: the stack's and the artifact's.
+  const reached = [...buckets, ...(artifact && !buckets.includes(artifact.bucket) ? [artifact.bucket] : [])];
   const t0 = Date.now();
-  const names = endpointNames(region, buckets);
-  issueEndpointCertificate(region, buckets, host.ip);
+  const names = endpointNames(region, reached);
+  issueEndpointCertificate(region, reached, host.ip);
   await startResolver(host, resolverIp, names.dns);
   await startMoto(host);
   const t1 = Date.now();
@@ -127,6 +132,10 @@ export async function startLabAws(
   for (const [b, p] of Object.entries(bucketPolicies)) {
     if (!p.equalsProgram) throw new Error(`bucket ${b}: the emulator stored another policy than the program registered`);
     log(`    bucket ${b}: the emulator holds the program's policy (${p.sids.join(", ")}); lifted before boot (moto enforces it without its conditions)`);
+  }
+  if (artifact) {
+    const put = uploadArtifact(host, artifact);
+    log(`    app artifact: ${artifact.url} (${artifact.bytes.length} B, SHA-256 ${artifact.sha256.slice(0, 12)}…, packed from ${Object.keys(artifact.files).join(", ")}) uploaded as its owner would (ETag ${put.etag})`);
   }
   const t2 = Date.now();
   const aemm = ensureAemm(log);
@@ -147,6 +156,7 @@ export async function startLabAws(
   const userData = programUserData(run, model.servers);
   const state: AwsLabState = {
     region, host: { ...host, resolverIp }, buckets, endpoints: names.dns, instances,
+    artifact: artifact && { url: artifact.url, bucket: artifact.bucket, key: artifact.key, sha256: artifact.sha256, files: artifact.files, bytes: artifact.bytes.length },
     replay: { calls: rep.calls, rejected: rep.rejected, replayed: rep.replayed.length, notEmulated: rep.notEmulated, seconds: rep.seconds, leftOut: missing.map((r) => `${r.name} (${r.type})`) },
     userDataSha256: Object.fromEntries([...userData].map(([k, v]) => [k, sha256(v)])),
     bucketPolicies,

@@ -6,10 +6,16 @@
  *   - the backup bucket in the emulated S3 has the program's versioning, encryption, lifecycle and
  *     policy, and a backup taken now (sws-backup-full, then binlog shipping, through boto3 on the
  *     database server) lands in it;
+ *   - an s3:// app artifact: the object in the emulated S3 has the stack's app.artifactSha256, each
+ *     app server downloaded it (the emulator's request log) and runs that verified release;
  *   - the lab's remaining stand-ins for AWS/EC2, each with why.
  */
 import * as fs from "fs";
+import * as path from "path";
+import { APP_DIR } from "../../components/payloads/app";
 import { BACKUP_UNITS } from "../../components/payloads/backup";
+import { objectSha256 } from "../aws/artifact";
+import { HELPER_LOGS } from "../helperDaemons";
 import { inRoot } from "../root";
 import { compareFetched, compareUserData, ServerFetchInput } from "../aws/compare";
 import { bucketReport, emulatorParameterDigests } from "../aws/emulator";
@@ -120,7 +126,33 @@ export function awsCheck(ctx: CheckContext): Promise<CheckResult> {
       }
     }
 
-    // 4. What the lab still stands in for.
+    // 4. The app's s3:// artifact: the object in the emulated S3 is what each app server runs.
+    if (st.artifact) {
+      const art = st.artifact;
+      const inS3 = objectSha256(host, art.bucket, art.key);
+      const apps = servers.filter((s) => (s.roles as string[]).includes("app"));
+      if (inS3 !== art.sha256) problems.push(`artifact ${art.url}: the emulated S3 holds ${inS3 === null ? "no such object" : `SHA-256 ${inS3}`}, the stack was given ${art.sha256}`);
+      lines.push(`${inS3 === art.sha256 ? "✓" : "✗"} app artifact ${art.url}: in the emulated S3 (${art.bytes} B), SHA-256 ${inS3?.slice(0, 12) ?? "none"}… = app.artifactSha256`);
+      // The S3 GETs each app server made for the key (moto's request log: client address, path, status).
+      const motoLog = fs.existsSync(path.join(HELPER_LOGS, "aws-moto.log")) ? fs.readFileSync(path.join(HELPER_LOGS, "aws-moto.log"), "utf8") : "";
+      for (const a of apps) {
+        const dir = `${APP_DIR}-releases/${art.sha256}`;
+        const link = inRoot(a.name, ["readlink", "-f", APP_DIR]).stdout.trim();
+        const files = filesOn(a.name, Object.keys(art.files).map((f) => `${dir}/${f}`));
+        const wrong = Object.entries(art.files).filter(([f, sha]) => files.get(`${dir}/${f}`)?.sha256 !== sha).map(([f]) => f);
+        // Virtual-hosted (GET /<key>) or path-style (GET /<bucket>/<key>) requests from this server.
+        const gets = motoLog.split("\n").filter((l) => l.startsWith(`${a.privateIp} `) && [`"GET /${art.key} `, `"GET /${art.bucket}/${art.key} `].some((g) => l.includes(g)));
+        const ok200 = gets.filter((l) => /" 200 /.test(l)).length;
+        const bad: string[] = [];
+        if (link !== dir) bad.push(`${APP_DIR} is ${link || "missing"}, not the verified release ${dir}`);
+        if (wrong.length) bad.push(`${wrong.join(", ")} in ${dir} differ from the artifact's`);
+        if (!ok200) bad.push(`no GET of ${art.key} from ${a.privateIp} answered 200 in the emulator's log`);
+        problems.push(...bad.map((b) => `${a.name}: ${b}`));
+        lines.push(`${bad.length ? "✗" : "✓"} ${a.name.padEnd(9)} runs the artifact: sws-app-update --boot downloaded it from S3 with its instance role (${ok200} GET ${art.key} → 200 from ${a.privateIp}), verified SHA-256 and unpacked it; ${APP_DIR} → ${link || "?"}${bad.length ? ` — ${bad.join("; ")}` : ""}`);
+      }
+    }
+
+    // 5. What the lab still stands in for.
     lines.push(`replay: ${st.replay.replayed} resources, ${st.replay.calls} API calls, ${st.replay.rejected.length} rejected; not emulated (checked elsewhere): ${[...new Set(st.replay.notEmulated.map((n) => n.type))].join(", ") || "none"}`);
     if (st.replay.leftOut?.length) lines.push(`not replayed (none of them used by the servers): ${st.replay.leftOut.join(", ")}`);
     lines.push("stand-ins that remain:");

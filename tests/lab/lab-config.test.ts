@@ -89,10 +89,16 @@ describe("lab: the hardened profile (lab-stack.hardened.yaml)", () => {
     return { name: h.name, ip: h.ip, server: h.kind === "server" };
   };
 
-  it("is the default profile's configuration plus the switches and scale-out", () => {
+  it("is the default profile's configuration plus the switches and scale-out, with the bundled app", () => {
     const { webServers, appServers, hardening, ...rest } = cfg.stack;
-    assert.deepStrictEqual(rest, base.stack);
-    assert.deepStrictEqual(cfg.lab, base.lab);
+    // The default profile runs the app as a user's artifact from S3; this one keeps the bundled app,
+    // so both ways an app server gets its application boot in the lab.
+    const { app, ...baseRest } = base.stack;
+    assert.ok(app?.artifactUrl?.startsWith("s3://"));
+    assert.deepStrictEqual(rest, baseRest);
+    const { appArtifact, ...baseLab } = base.lab;
+    assert.ok(appArtifact);
+    assert.deepStrictEqual(cfg.lab, baseLab);
     assert.deepStrictEqual({ webServers, appServers, hardening }, { webServers: 2, appServers: 2, hardening: { endToEndTls: true, databaseReplica: true } });
   });
 
