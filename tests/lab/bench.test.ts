@@ -1,14 +1,14 @@
 // The bench's lab-only variants stay applicable to what the component renders: the naive Nginx
 // profile and the bench-only HAProxy copy are derived from the rendered files by text edits.
 import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import * as YAML from "yaml";
 import { renderStack } from "../../components/render";
 import { benchHaproxyCfg, naiveNginxConf } from "../../lab/bench";
+import { loadConfig } from "../../lab/config";
 
 function renderedFile(server: string, file: string): string {
-    const cfg = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "..", "lab", "lab-stack.yaml"), "utf8"));
+    // The lab's reading of its default profile (it fills in what the lab computes: the app artifact's SHA-256).
+    const cfg = loadConfig();
     const s = renderStack(cfg.stack).servers.find((x) => x.name === server)!;
     const wf = (YAML.parse(s.userData).write_files as Array<{ path: string; content: string }>).find((f) => f.path === file);
     assert.ok(wf, `${server}: ${file} is rendered in the user data`);
