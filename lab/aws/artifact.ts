@@ -31,22 +31,31 @@ export interface LabArtifact {
   key: string;
   sha256: string;
   bytes: Buffer;
+  /** The repository files packed (lab.appArtifact.files). */
+  sources: string[];
   /** Each packed file (its name in the tarball) → SHA-256 of its content. */
   files: Record<string, string>;
 }
 
 const sha256 = (b: Buffer | string) => crypto.createHash("sha256").update(b).digest("hex");
 
-/** A .tar.gz of the files at its top level, byte-identical wherever it is made (sorted, fixed mtime and owner, gzip -n). */
-export function packArtifact(files: string[]): Buffer {
+/**
+ * A .tar.gz of the repository files (and any `extra` name → content) at its top level,
+ * byte-identical wherever it is made (sorted, fixed mtime and owner, gzip -n).
+ */
+export function packArtifact(files: string[], extra: Record<string, string> = {}): Buffer {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sws-lab-artifact-"));
   try {
     const names = files.map((f) => {
       const name = path.basename(f);
       fs.copyFileSync(path.join(REPO_DIR, f), path.join(dir, name));
-      fs.chmodSync(path.join(dir, name), 0o644);
       return name;
     });
+    for (const [name, content] of Object.entries(extra)) {
+      fs.writeFileSync(path.join(dir, name), content);
+      names.push(name);
+    }
+    for (const n of names) fs.chmodSync(path.join(dir, n), 0o644);
     if (new Set(names).size !== names.length) throw new Error(`lab.appArtifact.files: two files share a name (${names.join(", ")})`);
     const r = run("/bin/sh", ["-c", 'd=$1; shift; tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$d" -cf - "$@" | gzip -n > "$d/.app.tgz"', "sh", dir, ...names]);
     if (r.code !== 0) throw new Error(`packing the lab's app artifact: ${r.stderr}`);
@@ -64,7 +73,7 @@ export function labArtifact(stack: SecuredWebStackArgs, settings: AppArtifactSet
   if (!settings?.files?.length) throw new Error(`app.artifactUrl is ${url}: the lab needs lab.appArtifact.files (what to pack into that object)`);
   const bytes = packArtifact(settings.files);
   const files = Object.fromEntries(settings.files.map((f) => [path.basename(f), sha256(fs.readFileSync(path.join(REPO_DIR, f)))]));
-  return { url: url!, ...obj, sha256: sha256(bytes), bytes, files };
+  return { url: url!, ...obj, sha256: sha256(bytes), bytes, sources: [...settings.files], files };
 }
 
 /**
@@ -80,7 +89,7 @@ export function withArtifactSha256(stack: SecuredWebStackArgs, settings: AppArti
 }
 
 /** Put the artifact into the lab's S3 as its owner would (a bucket of their own; PutObject with the SHA-256 checked by S3). */
-export function uploadArtifact(aws: AwsHostSettings, art: LabArtifact): { versionId: string | null; etag: string } {
+export function uploadArtifact(aws: AwsHostSettings, art: Pick<LabArtifact, "bucket" | "key" | "bytes">): { versionId: string | null; etag: string } {
   const out = awsAdmin(aws, [
     "import base64, hashlib",
     "a = json.load(sys.stdin); s3 = AWS('s3'); body = base64.b64decode(a['b64'])",

@@ -26,7 +26,7 @@ export interface AwsLabState {
   host: AwsHostSettings & { resolverIp: string };
   buckets: string[];
   /** The app's s3:// artifact the lab uploaded as its owner would (not one of the program's buckets). */
-  artifact?: { url: string; bucket: string; key: string; sha256: string; files: Record<string, string>; bytes: number };
+  artifact?: { url: string; bucket: string; key: string; sha256: string; sources: string[]; files: Record<string, string>; bytes: number };
   endpoints: string[];
   instances: InstanceIdentity[];
   replay: Omit<LabReplayReport, "mapped" | "replayed"> & { replayed: number; leftOut: string[] };
@@ -156,13 +156,14 @@ export async function startLabAws(
   const userData = programUserData(run, model.servers);
   const state: AwsLabState = {
     region, host: { ...host, resolverIp }, buckets, endpoints: names.dns, instances,
-    artifact: artifact && { url: artifact.url, bucket: artifact.bucket, key: artifact.key, sha256: artifact.sha256, files: artifact.files, bytes: artifact.bytes.length },
+    artifact: artifact && { url: artifact.url, bucket: artifact.bucket, key: artifact.key, sha256: artifact.sha256, sources: artifact.sources, files: artifact.files, bytes: artifact.bytes.length },
     replay: { calls: rep.calls, rejected: rep.rejected, replayed: rep.replayed.length, notEmulated: rep.notEmulated, seconds: rep.seconds, leftOut: missing.map((r) => `${r.name} (${r.type})`) },
     userDataSha256: Object.fromEntries([...userData].map(([k, v]) => [k, sha256(v)])),
     bucketPolicies,
     standIns: [
       { what: "the buckets' policies are checked in the emulator, then removed before boot", why: "moto enforces bucket-policy statements without their conditions (5.2.1, and 5.2.5, the latest release, the same: s3/models.py put_bucket_policy), so the program's conditional Deny statements (insecure transport; writers other than the database roles) would deny every write; the IAM policy evaluator in the tests judges them instead" },
       { what: "the lab's AWS does not evaluate IAM: a server's credentials could reach more there than its role allows", why: "moto's optional IAM enforcement matches actions only, not resources or conditions; what each role may read and write (its own parameters, the backup prefix, the one app artifact) is proven by the IAM policy evaluator (tests/iam-effective.test.ts), the lab proves the calls work" },
+      { what: "the app rollout's State Manager association: check runs its document's command (sws-app-update <release SHA-256>) on the first app server itself", why: "moto does not run associations (the replay names aws:ssm/association as not emulated); everything the command reads — the live release in SSM, the artifact in S3 — comes from the lab's AWS with the instance role" },
       { what: "no `acm` profile: the balancer's ACM export (sws-tls acm-export) does not run in the lab", why: "moto's ExportCertificate (5.2.1; 5.2.5 the same) returns a certificate signed by its own key that the returned chain does not verify, RSA whatever KeyAlgorithm asks, and an ARN moto picks (the program's ARN in the balancer's user data names no certificate there): python3 lab/aws/acm-export-probe.py; the ACM path is checked under the mocks, the constraints table, the conformance replay and the IAM evaluator" },
       { what: "IMDS = amazon-ec2-metadata-mock (AWS's own) per server at 169.254.169.254 (its own namespace behind a point-to-point veth), IMDSv2 only", why: "no hypervisor here; it serves the role's credentials issued by the emulated STS (AssumeRole), not rotated" },
       ...INSTANCE_STAND_INS,

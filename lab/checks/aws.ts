@@ -7,7 +7,9 @@
  *     policy, and a backup taken now (sws-backup-full, then binlog shipping, through boto3 on the
  *     database server) lands in it;
  *   - an s3:// app artifact: the object in the emulated S3 has the stack's app.artifactSha256, each
- *     app server downloaded it (the emulator's request log) and runs that verified release;
+ *     app server downloaded it (the emulator's request log) and runs that verified release; the
+ *     first app server is rolled to a new object and back through the live SSM release parameter,
+ *     by the association's own command (aws/rollout.ts);
  *   - the lab's remaining stand-ins for AWS/EC2, each with why.
  */
 import * as fs from "fs";
@@ -15,6 +17,7 @@ import * as path from "path";
 import { APP_DIR } from "../../components/payloads/app";
 import { BACKUP_UNITS } from "../../components/payloads/backup";
 import { objectSha256 } from "../aws/artifact";
+import { rolloutThroughAws } from "../aws/rollout";
 import { HELPER_LOGS } from "../helperDaemons";
 import { inRoot } from "../root";
 import { compareFetched, compareUserData, ServerFetchInput } from "../aws/compare";
@@ -149,6 +152,12 @@ export function awsCheck(ctx: CheckContext): Promise<CheckResult> {
         if (!ok200) bad.push(`no GET of ${art.key} from ${a.privateIp} answered 200 in the emulator's log`);
         problems.push(...bad.map((b) => `${a.name}: ${b}`));
         lines.push(`${bad.length ? "✗" : "✓"} ${a.name.padEnd(9)} runs the artifact: sws-app-update --boot downloaded it from S3 with its instance role (${ok200} GET ${art.key} → 200 from ${a.privateIp}), verified SHA-256 and unpacked it; ${APP_DIR} → ${link || "?"}${bad.length ? ` — ${bad.join("; ")}` : ""}`);
+      }
+      // A later release takes the same path: through the live SSM parameter and a new S3 object, and back.
+      if (apps.length && !problems.length) {
+        const ro = rolloutThroughAws(host, apps[0], art, art.sources);
+        lines.push(...ro.lines);
+        problems.push(...ro.problems);
       }
     }
 

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import { labArtifact, packArtifact, withArtifactSha256 } from "../../lab/aws/artifact";
+import { releaseParameter, releaseWithArtifact } from "../../lab/aws/rollout";
 import { endpointNames } from "../../lab/aws/endpoints";
 import { loadConfig, render } from "../../lab/config";
 import { parseCloudConfig } from "../../lab/payload";
@@ -60,5 +61,17 @@ describe("lab: the app artifact from S3 (default profile)", () => {
     assert.strictEqual(model.app.artifactSha256, cfg.stack.app!.artifactSha256);
     const names = endpointNames("us-east-1", ["sws-lab-releases"]).dns;
     assert.ok(names.includes("sws-lab-releases.s3.amazonaws.com"));
+  });
+
+  it("a rollout's release: only the artifact lines change; the live parameter is read from fetch.list's ~ line", () => {
+    const rendered = render(cfg, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    const cc = parseCloudConfig(rendered.servers.find((s) => s.name === "app-1")!.userData);
+    const release = "WORKERS='1'\nSWS_HEALTH_PATH='/healthz'\nARTIFACT_URL='s3://sws-lab-releases/app/server-js.tar.gz'\nARTIFACT_SHA256='" + "a".repeat(64) + "'\n";
+    const next = releaseWithArtifact(release, "s3://sws-lab-releases/app/server-js-next.tar.gz", "b".repeat(64));
+    assert.strictEqual(next, "WORKERS='1'\nSWS_HEALTH_PATH='/healthz'\nARTIFACT_URL='s3://sws-lab-releases/app/server-js-next.tar.gz'\nARTIFACT_SHA256='" + "b".repeat(64) + "'\n");
+    const fetchList = (cc.write_files ?? []).find((f) => f.path === "/etc/sws/fetch.list")?.content ?? "";
+    const param = releaseParameter(fetchList);
+    assert.ok(param && param.endsWith("/etc/sws/app-release.env"), `live release parameter: ${param}`);
+    assert.strictEqual(releaseParameter("/x/etc/sws/app-release.env /etc/sws/app-release.env root 0644 +\n"), undefined, "a toolkit (+) line is not the live release");
   });
 });
