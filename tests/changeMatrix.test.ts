@@ -158,6 +158,18 @@ describe("change matrix: every row of the README's table", function () {
         }
     });
 
+    it("a new s3:// artifact replaces nothing: the app servers' role policies move to the new object in place", () => {
+        const x = results.find((y) => y.row.change === "a new `s3://` `app.artifactUrl` + `artifactSha256`")!;
+        assert.deepStrictEqual([x.change.replaced, x.change.created, x.change.deleted], [[], [], []]);
+        const updated = Object.fromEntries(x.change.updated.map((u) => [u.key, u.inputs]));
+        const policies = Object.keys(updated).filter((k) => k.startsWith("aws:iam/rolePolicy:RolePolicy::"));
+        assert.deepStrictEqual(policies.sort(), ["aws:iam/rolePolicy:RolePolicy::sws-app-1-policy"]);
+        assert.deepStrictEqual(updated[policies[0]], ["policy"]);
+        assert.deepStrictEqual(Object.keys(updated).filter((k) => !policies.includes(k)).sort(), [ASSOCIATION, "aws:ssm/parameter:Parameter::sws-live-etc-sws-app-release-env"].sort());
+        const artifactRead = (rs: typeof x.after) => JSON.parse(rs.find((r) => r.key === policies[0])!.inputs.policy).Statement.filter((st: any) => st.Sid === "AppArtifact").map((st: any) => st.Resource);
+        assert.deepStrictEqual([artifactRead(x.before), artifactRead(x.after)], [["arn:aws:s3:::releases-bucket/app-1.tgz"], ["arn:aws:s3:::releases-bucket/app-2.tgz"]]);
+    });
+
     it("README: the replacement table is the one these runs produce (npm run docs:changes)", () => {
         const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
         const shown = readmeTable(readme);
