@@ -1,6 +1,6 @@
 /**
  * The AWS endpoint names the servers' own code reaches (boto3 in sws-fetch, sws-backup,
- * sws-restore, sws-app-fetch, sws-tls; the collector's CloudWatch exporters), for one region
+ * sws-restore, sws-app-update (the s3:// app artifact), sws-tls; the collector's CloudWatch exporters), for one region
  * and the stack's buckets. The lab's resolver answers each of them with the lab's AWS host, and
  * the AWS host's certificate (signed by the lab CA) names each of them: no server is told an
  * endpoint URL, they resolve AWS's real names as on EC2.
