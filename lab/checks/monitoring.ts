@@ -111,6 +111,8 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
 
     // What is read, and through which series, per sink.
     let reader: SeriesReader;
+    // CloudWatch: what each server published, judged at the end (after the burst: every series has had time to arrive).
+    let published: (() => void) | undefined;
     // The logs pipeline (filelog → the sink's log exporter), where the sink takes logs.
     let logReader: LogReader | undefined;
     let nginx: Array<{ metric: string; match: Match }>;
@@ -134,36 +136,43 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
       nginx = nginxRefs.map((r) => ({ metric: r.name, match: dimsMatch(r.dimensions) }));
       balancer = { metric: feRef!.name, match: dimsMatch(feRef!.dimensions), what: `${feRef!.name}${JSON.stringify(feRef!.dimensions)} (the dashboard's and the qps alarms' series)` };
 
-      // 1. Every server publishes its CloudWatch series; every metric the dashboard and alarms name is published.
+      // 1. (after the burst, below) every server publishes its CloudWatch series, and every metric the dashboard and alarms name.
       await waitFor("every server's EMF events in the lab's CloudWatch Logs", () => Object.keys(cw.read().streams).length >= rendered.servers.length, 60000, 2000).catch(() => undefined);
-      const read = cw.read();
-      const published = new Set(read.extraction.data.map((d) => metricKey(d.namespace, d.name, d.dimensions)));
-      const names = new Map<string, Set<string>>();
-      for (const d of read.extraction.data) if (d.namespace === CW_NAMESPACE) {
-        if (!names.has(d.dimensions.host)) names.set(d.dimensions.host, new Set());
-        names.get(d.dimensions.host)!.add(d.name);
-      }
-      const invalid = Object.entries(read.extraction.invalid);
-      lines.push(`${invalid.length ? "✗" : "✓"} EMF log events in ${group}: ${read.extraction.events} in ${Object.keys(read.streams).length} stream(s) (${Object.entries(read.streams).map(([k, v]) => `${k} ${v}`).join(", ")}), ${read.extraction.data.length} metric data extracted; events breaking the EMF rules: ${invalid.length ? invalid.map(([k, v]) => `${v}× ${k}`).join("; ") : "none"}`);
-      ok &&= invalid.length === 0;
-      // Series that exist only after an event the check does not cause: a backup, the hourly certificate-expiry timer (the lab's supervisor fires no timer).
-      const eventDriven = (n: string) => n.startsWith("sws_backup_") || n.startsWith("sws_tls_");
-      const perServer = rendered.servers.map((s) => {
-        const expected = [...new Set(cloudWatchSeries(s.roles as Role[]).flatMap((c) => c.names))];
-        const seen = names.get(s.name) ?? new Set<string>();
-        const missing = expected.filter((n) => !seen.has(n) && !eventDriven(n));
-        return { server: s.name, expected, seen: [...seen], missing, notYet: expected.filter((n) => !seen.has(n) && eventDriven(n)) };
-      });
-      const serversOk = perServer.every((p) => p.missing.length === 0 && p.seen.length > 0);
-      ok &&= serversOk;
-      lines.push(`${serversOk ? "✓" : "✗"} every server publishes its CloudWatch series (components/payloads/collector.ts cloudWatchSeries):`);
-      for (const p of perServer) lines.push(`    ${p.missing.length ? "✗" : "✓"} ${p.server.padEnd(6)} ${p.expected.length - p.missing.length - p.notYet.length}/${p.expected.length}${p.missing.length ? `, missing ${p.missing.join(", ")}` : ""}${p.notYet.length ? `; not expected in the lab yet (written after a backup or by the hourly timer): ${p.notYet.join(", ")}` : ""}`);
-      const cwRefs = refs.filter((r) => r.namespace === CW_NAMESPACE);
-      const unseen = cwRefs.filter((r) => !published.has(metricKey(r.namespace, r.name, r.dimensions)));
-      const refsMissing = unseen.filter((r) => !eventDriven(r.name));
-      ok &&= refsMissing.length === 0;
-      lines.push(`${refsMissing.length ? "✗" : "✓"} metrics the dashboard and alarms name (namespace ${CW_NAMESPACE}, exact dimensions): ${cwRefs.length - unseen.length}/${cwRefs.length} published${unseen.length ? `; not published: ${[...new Set(unseen.map((r) => `${r.name}${JSON.stringify(r.dimensions)} (${r.where})${eventDriven(r.name) ? " — event-driven, see above" : ""}`))].join("; ")}` : ""}; AWS/EC2 alarms (${refs.filter((r) => r.namespace === "AWS/EC2").length}) are EC2's own`);
-      details.cloudwatch = { streams: read.streams, events: read.extraction.events, invalid: read.extraction.invalid, perServer, refsUnseen: unseen };
+      published = () => {
+        const read = cw.read();
+        const have = new Set(read.extraction.data.map((d) => metricKey(d.namespace, d.name, d.dimensions)));
+        const names = new Map<string, Set<string>>();
+        for (const d of read.extraction.data) if (d.namespace === CW_NAMESPACE) {
+          if (!names.has(d.dimensions.host)) names.set(d.dimensions.host, new Set());
+          names.get(d.dimensions.host)!.add(d.name);
+        }
+        const invalid = Object.entries(read.extraction.invalid);
+        lines.push(`${invalid.length ? "✗" : "✓"} EMF log events in ${group}: ${read.extraction.events} in ${Object.keys(read.streams).length} stream(s) (${Object.entries(read.streams).map(([k, v]) => `${k} ${v}`).join(", ")}), ${read.extraction.data.length} metric data extracted; events breaking the EMF rules: ${invalid.length ? invalid.map(([k, v]) => `${v}× ${k}`).join("; ") : "none"}`);
+        ok &&= invalid.length === 0;
+        // Series that exist only after an event the check does not cause: a backup, the hourly certificate-expiry timer (the lab's supervisor fires no timer).
+        const eventDriven = (n: string) => n.startsWith("sws_backup_") || n.startsWith("sws_tls_");
+        const perServer = rendered.servers.map((s) => {
+          const expected = [...new Set(cloudWatchSeries(s.roles as Role[]).flatMap((c) => c.names))];
+          const seen = names.get(s.name) ?? new Set<string>();
+          const missing = expected.filter((n) => !seen.has(n) && !eventDriven(n));
+          return { server: s.name, expected, seen: [...seen], missing, notYet: expected.filter((n) => !seen.has(n) && eventDriven(n)) };
+        });
+        const serversOk = perServer.every((p) => p.missing.length === 0 && p.seen.length > 0);
+        ok &&= serversOk;
+        lines.push(`${serversOk ? "✓" : "✗"} every server publishes its CloudWatch series (components/payloads/collector.ts cloudWatchSeries):`);
+        for (const p of perServer) lines.push(`    ${p.missing.length ? "✗" : "✓"} ${p.server.padEnd(6)} ${p.expected.length - p.missing.length - p.notYet.length}/${p.expected.length}${p.missing.length ? `, missing ${p.missing.join(", ")}` : ""}${p.notYet.length ? `; not expected in the lab yet (written after a backup or by the hourly timer): ${p.notYet.join(", ")}` : ""}`);
+        const cwRefs = refs.filter((r) => r.namespace === CW_NAMESPACE);
+        const unseen = cwRefs.filter((r) => !have.has(metricKey(r.namespace, r.name, r.dimensions)));
+        const refsMissing = unseen.filter((r) => !eventDriven(r.name));
+        ok &&= refsMissing.length === 0;
+        lines.push(`${refsMissing.length ? "✗" : "✓"} metrics the dashboard and alarms name (namespace ${CW_NAMESPACE}, exact dimensions): ${cwRefs.length - unseen.length}/${cwRefs.length} published${unseen.length ? `; not published: ${[...new Set(unseen.map((r) => `${r.name}${JSON.stringify(r.dimensions)} (${r.where})${eventDriven(r.name) ? " — event-driven, see above" : ""}`))].join("; ")}` : ""}; AWS/EC2 alarms (${refs.filter((r) => r.namespace === "AWS/EC2").length}) are EC2's own`);
+        // What the hosts did publish under the names of the missing metrics (another dimension value, say).
+        for (const r of refsMissing.filter((x, i, a) => a.findIndex((y) => y.name === x.name && y.dimensions.host === x.dimensions.host) === i)) {
+          const other = [...new Set(read.extraction.data.filter((d) => d.name === r.name && d.dimensions.host === r.dimensions.host).map((d) => JSON.stringify(d.dimensions)))];
+          lines.push(`    ${r.dimensions.host} published ${r.name} ${other.length ? `only with ${other.join(", ")}` : "under no dimensions at all"}`);
+        }
+        details.cloudwatch = { streams: read.streams, events: read.extraction.events, invalid: read.extraction.invalid, perServer, refsUnseen: unseen };
+      };
     } else {
       reader = kind === "sumologic" ? sumoReader() : prometheusReader(cfg.lab.sink);
       if (kind === "sumologic") logReader = sumoLogReader();
@@ -208,13 +217,15 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
       return all;
     };
 
-    // 2. N requests through the balancer → N on the web tier's counter.
+    // 2. N requests through the balancer → N on the web tier's counter (and the balancer's).
     // Background rate: the median per-scrape increase over the last minute (robust to earlier
     // bursts and to counter resets after a restart).
     // One median per web server's series, summed (with several web servers each has its own background).
     let rates: number[] = [];
     await waitFor("three quiet scrape intervals at the sink", () => {
       rates = [];
+      // The balancer's series must be there too: a delta from no sample would be its whole total.
+      if (![...sum([balancer], 60).values()].some((x) => x.length >= 2)) return false;
       for (const series of sum(nginx, 60).values()) {
         const increments: number[] = [];
         for (let i = 1; i < series.length; i++) {
@@ -232,6 +243,7 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
     const before = latest(sum(nginx, 30));
     const hBefore = latest(sum([balancer], 30));
     if (!before.series) throw new Error(`no ${nginx[0].metric} series at the sink`);
+    if (!hBefore.series) throw new Error(`no ${balancer.metric} series at the sink`);
 
     // Access-log lines of the burst's request (HAProxy's and Nginx's logs, tailed by filelog).
     const needle = "GET /static/robots.txt ";
@@ -281,6 +293,8 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
       lines.push(`${logsOk ? "✓" : "✗"} access-log lines of the burst ("${needle.trim()}") as log records at the sink (${logReader.describe}): ${logHosts.map((h) => `${h} +${logs[h]}`).join(", ")} for ${N} sent`);
       details.logs = { before: logsBefore, delta: logs, ok: logsOk };
     }
+
+    published?.();
 
     // 3. The collectors' memory through the burst: peak RSS (the kernel's high-water mark of each
     // process) against the unit's MemoryMax= (the lab has no cgroup limit: this is the check).
