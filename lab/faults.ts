@@ -30,6 +30,7 @@ import { inNetns, netnsName, netnsPath } from "./namespaces";
 import { CLIENTS_DIR, STATE, writeJson } from "./files";
 import { signal, sleep, waitFor } from "./processes";
 import { CheckContext, CheckResult, context, timedCheck } from "./checks/common";
+import { sinkKind } from "./sink";
 
 type Sample = [number, number, number, number]; // start (ms since epoch), status (0 = error/timeout), latency ms, retried once by the client (1)
 
@@ -485,8 +486,14 @@ export async function runFaults(json: boolean, only?: string[]): Promise<number>
   ];
   const results: CheckResult[] = [];
   if (!json) process.stdout.write(`fault drills on the lab (profile ${(ctx.state as { profile?: string }).profile ?? "default"}): https://${ctx.state.domain}/ via ${ctx.state.balancer.name} (${ctx.state.balancer.ip})\n`);
+  // The telemetry drills read the sink's Prometheus (raw sample timestamps): profiles with another sink do not run them.
+  const sink = sinkKind(ctx.cfg.stack.monitoring as { sink?: string } | undefined);
   for (const [key, fn] of drills) {
     if (only?.length && !only.includes(key)) continue;
+    if (key === "telemetry" && sink !== "prometheus-remote-write") {
+      if (!json) process.stdout.write(`\nNOT RUN  ${fn === sinkOutageDrill ? "sink unreachable" : "collector kill -9"} — the telemetry drills read the sink's Prometheus; this profile's sink is ${sink} (run them on the default profile)\n`);
+      continue;
+    }
     // Each drill starts from a serving site.
     for (let i = 0; i < 100; i++) {
       if (inNetns(ctx.client, "curl", ["-sf", "-o", "/dev/null", "--max-time", "2", "--cacert", ctx.state.caBundle, "--resolve", `${ctx.state.domain}:443:${ctx.state.balancer.ip}`, `https://${ctx.state.domain}/healthz`]).code === 0) break;

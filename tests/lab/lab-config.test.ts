@@ -6,6 +6,7 @@ import { FETCH_STEP, parseCloudConfig } from "../../lab/payload";
 import { mergeUnit, parseExec, serviceSpec } from "../../lab/units";
 import { macFor } from "../../lab/namespaces";
 import { requireTool } from "../helpers/tools";
+import { sumoSource } from "../../lab/sink";
 
 // Pure tests of the lab's reading of its own stack configuration and of the rendered payloads:
 // no root, no namespaces, no daemons (those are exercised by `npm run lab -- check`).
@@ -132,5 +133,39 @@ describe("lab: the hardened profile (lab-stack.hardened.yaml)", () => {
     assert.ok(allowed(flows, replica, app1, 3306).ok);
     for (const a of [app1, app2]) assert.ok(allowed(flows, a, replica, 3306).ok, `${a.name} → the replica (its database after a promotion)`);
     assert.ok(!allowed(flows, web1, app1, 3306).ok);
+  });
+});
+
+describe("lab: the monitoring-sink profiles (lab-stack.sumologic.yaml, lab-stack.cloudwatch.yaml)", () => {
+  const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  const base = loadConfig();
+  for (const [profile, monitoring] of [["sumologic", { sink: "sumologic", sumoLogicUrl: "https://203.0.113.30/receiver/v1/otlp/sws-lab-receiver-token" }], ["cloudwatch", { sink: "cloudwatch", alarmEmail: "ops@foobar.com" }]] as const) {
+    it(`${profile}: the default profile with monitoring.sink ${monitoring.sink} and nothing else changed`, () => {
+      const cfg = loadConfig(profile);
+      const { monitoring: m, ...rest } = cfg.stack;
+      const { monitoring: _baseMonitoring, ...baseRest } = base.stack;
+      assert.deepStrictEqual(rest, baseRest);
+      assert.deepStrictEqual(m, monitoring);
+      const { sink, ...labRest } = cfg.lab;
+      const { sink: baseSink, ...baseLabRest } = base.lab;
+      assert.deepStrictEqual(labRest, baseLabRest);
+      assert.deepStrictEqual({ ...sink, port: baseSink.port }, baseSink, "the sink host is the same; only its port may differ");
+      const rendered = render(cfg, CA);
+      assert.strictEqual(rendered.model.monitoring.sink, monitoring.sink);
+      assert.deepStrictEqual(rendered.servers.map((s) => s.name).sort(), ["app-1", "lb", "web-1"]);
+    });
+  }
+
+  it("sumologic: the receiver's URL is the sink host over HTTPS, a Sumo Logic source path, and the flows let every server reach it", () => {
+    const cfg = loadConfig("sumologic");
+    const url = String(cfg.stack.monitoring!.sumoLogicUrl);
+    assert.deepStrictEqual(sumoSource(url, cfg.lab.sink), { path: "/receiver/v1/otlp/sws-lab-receiver-token" });
+    assert.throws(() => sumoSource(url.replace("https:", "http:"), cfg.lab.sink), /must be https:\/\/203\.0\.113\.30\//);
+    assert.throws(() => sumoSource("https://203.0.113.30/v1/otlp/x", cfg.lab.sink), /Sumo Logic OTLP\/HTTP source/);
+    const rendered = render(cfg, CA);
+    const sinkHost = labHosts(cfg, rendered).find((h) => h.name === "sink")!;
+    for (const s of rendered.model.servers) {
+      assert.ok(allowed(rendered.model.flows, { name: s.name, ip: s.privateIp, server: true }, { name: "sink", ip: sinkHost.ip, server: false }, cfg.lab.sink.port).ok, `${s.name} → the receiver`);
+    }
   });
 });
