@@ -151,6 +151,8 @@ export function cumulativeSeries(data: EmfDatum[], namespace: string, metric: st
 export interface CloudWatchRead {
   extraction: EmfExtraction;
   streams: Record<string, number>;
+  /** Each stream's first and last event time (ms since the epoch). */
+  spans: Record<string, [number, number]>;
 }
 
 export function cloudWatchReader(aws: AwsHostSettings, group: string, namespace: string): SeriesReader & { last?: CloudWatchRead; read(): CloudWatchRead } {
@@ -159,7 +161,11 @@ export function cloudWatchReader(aws: AwsHostSettings, group: string, namespace:
     read() {
       const streams = readLogGroup(aws, group);
       const events = Object.values(streams).flat();
-      r.last = { extraction: extractMetrics(events), streams: Object.fromEntries(Object.entries(streams).map(([k, v]) => [k, v.length])) };
+      r.last = {
+        extraction: extractMetrics(events),
+        streams: Object.fromEntries(Object.entries(streams).map(([k, v]) => [k, v.length])),
+        spans: Object.fromEntries(Object.entries(streams).filter(([, v]) => v.length).map(([k, v]) => [k, [Math.min(...v.map((e) => e.timestamp)), Math.max(...v.map((e) => e.timestamp))]])),
+      };
       return r.last;
     },
     samples(metric, match, windowS) {

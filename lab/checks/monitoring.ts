@@ -148,7 +148,7 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
           names.get(d.dimensions.host)!.add(d.name);
         }
         const invalid = Object.entries(read.extraction.invalid);
-        lines.push(`${invalid.length ? "✗" : "✓"} EMF log events in ${group}: ${read.extraction.events} in ${Object.keys(read.streams).length} stream(s) (${Object.entries(read.streams).map(([k, v]) => `${k} ${v}`).join(", ")}), ${read.extraction.data.length} metric data extracted; events breaking the EMF rules: ${invalid.length ? invalid.map(([k, v]) => `${v}× ${k}`).join("; ") : "none"}`);
+        lines.push(`${invalid.length ? "✗" : "✓"} EMF log events in ${group}: ${read.extraction.events} in ${Object.keys(read.streams).length} stream(s) (${Object.entries(read.streams).map(([k, v]) => `${k} ${v}${read.spans[k] ? ` from ${new Date(read.spans[k][0]).toISOString().slice(11, 19)} to ${new Date(read.spans[k][1]).toISOString().slice(11, 19)}` : ""}`).join(", ")}), ${read.extraction.data.length} metric data extracted; events breaking the EMF rules: ${invalid.length ? invalid.map(([k, v]) => `${v}× ${k}`).join("; ") : "none"}`);
         ok &&= invalid.length === 0;
         // Series that exist only after an event the check does not cause: a backup, the hourly certificate-expiry timer (the lab's supervisor fires no timer).
         const eventDriven = (n: string) => n.startsWith("sws_backup_") || n.startsWith("sws_tls_");
