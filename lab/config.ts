@@ -46,9 +46,22 @@ export function configFile(profile = DEFAULT_PROFILE): string {
 }
 export const CONFIG_FILE = configFile(DEFAULT_PROFILE);
 export function loadConfig(profile = DEFAULT_PROFILE): LabConfig {
-  const cfg = YAML.parse(fs.readFileSync(configFile(profile), "utf8")) as LabConfig;
+  const cfg = loadConfigFile(configFile(profile));
   // An s3:// app artifact: its SHA-256 is the tarball's the lab packs and uploads (aws/artifact.ts).
   return { ...cfg, stack: withArtifactSha256(cfg.stack, cfg.lab.appArtifact) };
+}
+
+/**
+ * A profile file is a whole configuration, or `base: <another profile file>` plus the sections of
+ * `stack` and `lab` it replaces (each named section replaced whole: a profile that sets
+ * `monitoring` keeps nothing of the base's `monitoring`), so a profile that differs in one section
+ * follows every later change to its base.
+ */
+function loadConfigFile(file: string): LabConfig {
+  const raw = YAML.parse(fs.readFileSync(file, "utf8")) as Partial<LabConfig> & { base?: string };
+  if (!raw.base) return raw as LabConfig;
+  const base = loadConfigFile(path.join(path.dirname(file), raw.base));
+  return { stack: { ...base.stack, ...raw.stack }, lab: { ...base.lab, ...raw.lab } };
 }
 
 /**
