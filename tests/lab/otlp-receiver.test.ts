@@ -48,7 +48,7 @@ function post(port: number, ca: string, p: string, body: Buffer, headers: Record
 }
 
 describe("lab: the Sumo Logic receiver decodes what the collector's otlphttp exporter sends", function () {
-  this.timeout(120000);
+  this.timeout(180000);
   let dir = "";
   const procs: cp.ChildProcess[] = [];
   let exporter: http.Server | undefined;
@@ -89,7 +89,7 @@ describe("lab: the Sumo Logic receiver decodes what the collector's otlphttp exp
     let recvLog = "";
     recv.stdout!.on("data", (d) => (recvLog += d));
     recv.stderr!.on("data", (d) => (recvLog += d));
-    await until("the receiver", () => /listening/.test(recvLog), 20000);
+    await until("the receiver", () => /listening/.test(recvLog), 30000);
 
     const logFile = path.join(dir, "access.log");
     fs.writeFileSync(logFile, "");
@@ -118,10 +118,10 @@ describe("lab: the Sumo Logic receiver decodes what the collector's otlphttp exp
     };
     const values = () => [...recordedSeries(points(), "sws_test_requests_total", { host: ["web-1"], job: ["nginx"] }, 0).values()].flat().map((s) => s.v);
     try {
-      await until("42 at the receiver", () => values().includes(42), 40000);
+      await until("42 at the receiver", () => values().includes(42), 60000);
       count = 45;
-      await until("45 at the receiver", () => values().includes(45), 20000);
-      await until("3 log records", () => fs.existsSync(path.join(out, "logs.jsonl")) && fs.readFileSync(path.join(out, "logs.jsonl"), "utf8").trim().split("\n").length >= 3, 20000);
+      await until("45 at the receiver", () => values().includes(45), 40000);
+      await until("3 log records", () => fs.existsSync(path.join(out, "logs.jsonl")) && fs.readFileSync(path.join(out, "logs.jsonl"), "utf8").trim().split("\n").length >= 3, 40000);
     } catch (e) {
       assert.fail(`${(e as Error).message}\ncollector:\n${colLog.slice(-3000)}\nreceiver:\n${recvLog.slice(-3000)}`);
     }
