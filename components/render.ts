@@ -3,7 +3,8 @@
 import { buildModel, Model, Role, ServerModel, SecretRef } from "./model";
 import type { SecuredWebStackArgs } from "./types";
 import * as crypto from "crypto";
-import { DeployValues, PayloadPart, RenderContext, file, liveParameter, mergeParts, toolkitParameter } from "./payloads/part";
+import { DeployValues, PayloadPart, RenderContext, file, liveParameter, mergeParts, peersParameter, toolkitParameter } from "./payloads/part";
+import { peersPart } from "./payloads/peers";
 import { basePart } from "./payloads/base";
 import { balancerPart } from "./payloads/balancer";
 import { webPart } from "./payloads/web";
@@ -36,6 +37,8 @@ export interface FetchedFile {
     sha256?: string;
     /** A live file ("~"): outside the toolkit digest, rolled out in place (PayloadFile.live). */
     live?: boolean;
+    /** A peer list (PayloadFile.peers): a live file in the server's own parameter, applied in place by sws-peers. */
+    peers?: boolean;
 }
 
 /** What sws-fetch installs on a server: its secrets, then the toolkit files its roles use. */
@@ -44,9 +47,10 @@ export function fetchedFiles(model: Model, server: ServerModel, part: PayloadPar
         ...model.secrets.filter((s) => s.servers.includes(server.name))
             .map((s) => ({ parameter: s.parameter, path: s.path, group: s.group, permissions: s.group === "root" ? "0600" : "0640" })),
         ...part.files.filter((f) => f.fetch).map((f) => ({
-            parameter: (f.live ? liveParameter : toolkitParameter)(model.parameterPrefix, f.path), path: f.path, group: "root", permissions: f.permissions,
+            parameter: f.peers ? peersParameter(model.parameterPrefix, server.name, f.path) : (f.live ? liveParameter : toolkitParameter)(model.parameterPrefix, f.path),
+            path: f.path, group: "root", permissions: f.permissions,
             content: f.content, sha256: crypto.createHash("sha256").update(f.content, "utf8").digest("hex"),
-            ...(f.live ? { live: true } : {}),
+            ...(f.live ? { live: true } : {}), ...(f.peers ? { peers: true } : {}),
         })),
     ];
 }
@@ -58,6 +62,15 @@ export function fetchedFiles(model: Model, server: ServerModel, part: PayloadPar
 export function toolkitDigest(fetched: FetchedFile[]): string | undefined {
     const lines = fetched.filter((f) => f.sha256 && !f.live).map((f) => `${f.path} ${f.sha256}\n`).join("");
     return lines ? crypto.createHash("sha256").update(lines, "utf8").digest("hex") : undefined;
+}
+
+/**
+ * The SHA-256 of a server's peer lists: over "<path> <sha256 of the content>\n" per peer list, in
+ * fetch.list order (sws-peers recomputes it over what it fetched before applying anything).
+ */
+export function peersDigest(fetched: FetchedFile[]): string {
+    const lines = fetched.filter((f) => f.peers).map((f) => `${f.path} ${f.sha256}\n`).join("");
+    return crypto.createHash("sha256").update(lines, "utf8").digest("hex");
 }
 
 /** /etc/sws/fetch.list: what sws-fetch installs ("+" toolkit files, "~" live files, "-" secrets) and the toolkit digest. */
@@ -73,7 +86,7 @@ export function renderServerPart(model: Model, server: ServerModel, deploy: Depl
     const roles = ROLE_ORDER.filter((r) => server.roles.includes(r));
     // Backups on the database writer only (never on a replica).
     const backup = server.roles.includes(Role.Database) ? [backupPart(ctx)] : [];
-    const part = mergeParts([basePart(ctx), ...roles.map((r) => ROLE_PARTS[r](ctx)), ...backup, collectorPart(ctx)]);
+    const part = mergeParts([basePart(ctx), ...roles.map((r) => ROLE_PARTS[r](ctx)), ...backup, collectorPart(ctx), peersPart(ctx)]);
     // Names and paths only: secret values and toolkit contents stay in SSM until boot. Toolkit
     // files ("+") are checked together against one SHA-256 (see toolkitDigest): one hash instead
     // of one per file keeps the user data inside its budget.

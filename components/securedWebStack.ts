@@ -16,6 +16,7 @@ import { createServerResources } from "./aws/serverResources";
 import { createDeployGate } from "./aws/deployGate";
 import { aliasLegacyServerNames } from "./aws/naming";
 import { createAppRollout } from "./aws/appRollout";
+import { createPeersRollout } from "./aws/peersRollout";
 import { estimateMonthlyCost } from "./aws/cost";
 import { createBackups } from "./aws/backup";
 import { createFlowLogs, createLogBucket } from "./aws/logs";
@@ -120,6 +121,7 @@ export class SecuredWebStack extends pulumi.ComponentResource {
         // App releases (settings, artifact) roll out in place, one app server at a time.
         const release = toolkit.release();
         if (release) createAppRollout(name, model, release, serversWith(model, Role.App).map((s) => instances[s.name]), tags, child);
+        createPeersRollout(name, model, toolkit.peers(), Object.values(instances), tags, child);
         const eip = address.eip;
         new aws.ec2.EipAssociation(`${name}-lb-eip-assoc`, { allocationId: eip.allocationId, instanceId: instances[lb.name].id }, child);
 

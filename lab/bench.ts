@@ -367,7 +367,8 @@ export async function bench(json: boolean, seconds: number, runs = 3): Promise<n
     }
 
     // E: bench-only HAProxy copies (resumption off, then on) on the balancer, port 9443.
-    const cfg = fs.readFileSync(path.join(rootPaths(ctx.lb).merged, "etc/haproxy/haproxy.cfg"), "utf8");
+    // As HAProxy loads them: haproxy.cfg, then the web backend (the balancer's peer list).
+    const cfg = ["etc/haproxy/haproxy.cfg", "etc/sws/peers/haproxy-web.cfg"].map((f) => fs.readFileSync(path.join(rootPaths(ctx.lb).merged, f), "utf8")).join("\n");
     nftClose(ctx.lb);
     nftOpen(ctx.lb, clientIp, BENCH_PORT);
     writeInRoot(ctx.lb, `${BENCH_DIR}/rsa.pem`, rsaPem(), "0600", "root:root");

@@ -451,6 +451,10 @@ async function main(): Promise<number> {
         const { runDataSafetyDrill } = await import("./drills/dataSafety");
         return runDataSafetyDrill(args.includes("promote") ? "promote" : "restore-interrupt", json);
       }
+      if (args.includes("peers")) {
+        const { runPeersDrill } = await import("./drills/peers");
+        return runPeersDrill(json);
+      }
       if (args.includes("app-update")) {
         const { runAppUpdateDrill } = await import("./drills/appUpdate");
         return runAppUpdateDrill(json);
@@ -478,7 +482,7 @@ async function main(): Promise<number> {
       return bench(json, i >= 0 ? Number(args[i + 1]) : 10, n >= 0 ? Number(args[n + 1]) : 3);
     }
     default:
-      process.stdout.write("usage: npm run lab -- up [--profile default|hardened|sumologic|cloudwatch] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,haproxy,telemetry,hostile] | drill backup [--json] | drill app-update|restore-interrupt|promote [--json] | bench [--json] [--duration S] [--runs N]\n");
+      process.stdout.write("usage: npm run lab -- up [--profile default|hardened|sumologic|cloudwatch] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,haproxy,telemetry,hostile] | drill backup [--json] | drill app-update|peers|restore-interrupt|promote [--json] | bench [--json] [--duration S] [--runs N]\n");
       return cmd === "help" ? 0 : 2;
   }
 }

@@ -233,8 +233,24 @@ describe("changes that stay local (fixed private addresses)", () => {
     it("a balancer-only change (tls.keyAlgorithm, tls.redirectApex) leaves the web and app servers' user data byte-identical", () => {
         assert.deepStrictEqual(changed({ ...SEED, tls: { ...SEED.tls, keyAlgorithm: "RSA", redirectApex: true } }), ["lb"]);
     });
-    it("the app port, which both the web and the app tier use, changes exactly those two, never the balancer", () => {
-        assert.deepStrictEqual(changed({ ...SEED, app: { port: 3100 } }), ["web-1", "app-1"]);
+    it("the app port changes the app server's user data only: the web tier reaches it through its peer list (applied in place)", () => {
+        assert.deepStrictEqual(changed({ ...SEED, app: { port: 3100 } }), ["app-1"]);
+        const upstream = (args: SecuredWebStackArgs) => renderStack(args, deploy).servers.find((s) => s.name === "web-1")!.fetched.find((f) => f.path === "/etc/sws/peers/nginx-app-upstream.conf")!.content;
+        assert.match(upstream({ ...SEED, app: { port: 3100 } })!, /server \S+:3100 max_fails=0;/);
+        assert.notStrictEqual(upstream({ ...SEED, app: { port: 3100 } }), upstream(SEED));
+    });
+    it("scaling a tier (webServers, appServers 1 → 2 → 3 → 1) changes no existing server's user data: only peer lists", () => {
+        const tls = { endToEndTls: true };
+        for (const [a, b] of [[1, 2], [2, 3], [3, 1]]) {
+            for (const [key, extra] of [["webServers", {}], ["appServers", { hardening: tls }]] as const) {
+                const before = Object.fromEntries(renderStack({ ...SEED, ...extra, [key]: a }, deploy).servers.map((s) => [s.name, s]));
+                const after = renderStack({ ...SEED, ...extra, [key]: b }, deploy).servers;
+                const kept = after.filter((s) => before[s.name]);
+                assert.deepStrictEqual(kept.filter((s) => s.userData !== before[s.name].userData).map((s) => s.name), [], `${key} ${a} → ${b}`);
+                const peersChanged = kept.filter((s) => JSON.stringify(s.fetched.filter((f) => f.peers)) !== JSON.stringify(before[s.name].fetched.filter((f) => f.peers)));
+                assert.ok(peersChanged.length >= 1, `${key} ${a} → ${b}: a neighbour's peer lists change`);
+            }
+        }
     });
 });
 

@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ASSOCIATION, ROWS, RowResult, STACK, computeRow, readmeTable, setUp, summary, tableOf } from "./helpers/changeRows";
+import { ASSOCIATION, PEERS_ASSOCIATION, ROWS, RowResult, STACK, computeRow, peerListOwner, readmeTable, setUp, summary, tableOf } from "./helpers/changeRows";
 import { Change, REPLACE_ON_CHANGE, RunResource, addressConflicts, changedInputs, diffRuns } from "./helpers/changeMatrix";
 
 const r = (key: string, inputs: any, extra: Partial<RunResource> = {}): RunResource => {
@@ -117,6 +117,44 @@ describe("change matrix: every row of the README's table", function () {
             assert.deepStrictEqual(touched, [], x.row.change);
             assert.deepStrictEqual(x.change.deleted.filter((k) => k.startsWith(`${EC2}::`) && both.includes(k.split("::")[1])), [], x.row.change);
         }
+    });
+
+    it("scaling replaces NO existing server, changes none of their user data, and reaches the neighbours through their peer lists in place", () => {
+        const scale = results.filter((y) => /^scale /.test(y.row.group));
+        assert.strictEqual(scale.length, 6, "web and app, 1 → 2 → 3 → 1");
+        for (const x of scale) {
+            const existing = x.before.filter((res) => res.type === EC2 && x.after.some((a) => a.key === res.key)).map((res) => res.key);
+            assert.ok(existing.length >= 3, x.row.change);
+            // Nothing is replaced: no instance, nor anything else — but the deploy gate, a local command
+            // that re-runs (by design) whenever the set of instances changes, to check the new servers.
+            assert.deepStrictEqual(x.change.replaced.map((c) => c.key).filter((k) => k !== `command:local:Command::${STACK}-deploy-gate`), [], x.row.change);
+            for (const k of existing) {
+                const u = x.change.updated.find((y) => y.key === k);
+                assert.ok(!u, `${x.row.change}: ${k} is not even updated in place (${u?.inputs.join(", ")})`);
+                const ud = (rs: RunResource[]) => rs.find((res) => res.key === k)!.inputs.userDataBase64;
+                assert.strictEqual(ud(x.after), ud(x.before), `${x.row.change}: ${k} keeps its user data byte for byte`);
+            }
+            // The neighbours' peer lists change in place, and the peers-update association runs again with them.
+            const owners = [...new Set(x.change.updated.map((u) => peerListOwner(u.key)).filter(Boolean))];
+            assert.ok(owners.length >= 1, `${x.row.change}: some existing server's peer lists change`);
+            for (const u of x.change.updated.filter((y) => peerListOwner(y.key))) assert.ok(u.inputs.every((i) => /^value(\.|$)/.test(i)), `${x.row.change}: ${u.key} changes only its value (${u.inputs.join(", ")})`);
+            const assoc = x.change.updated.find((u) => u.key === PEERS_ASSOCIATION);
+            assert.deepStrictEqual(assoc?.inputs, ["parameters.peers"], x.row.change);
+            const after = x.after.find((r) => r.key === PEERS_ASSOCIATION)!;
+            assert.deepStrictEqual([after.inputs.maxConcurrency, after.inputs.maxErrors, after.inputs.targets], ["1", "0", [{ key: "tag:sws:peers-update", values: ["sws-dev-dev"] }]]);
+            // Every server of run B is a target and has its own entry in the document's argument.
+            const servers = x.after.filter((r) => r.type === EC2).map((r) => r.name.slice(STACK.length + 1));
+            assert.deepStrictEqual(after.inputs.parameters.peers.split(" ").map((e: string) => e.split(":")[0]).sort(), servers.sort(), x.row.change);
+            for (const r of x.after.filter((y) => y.type === EC2)) assert.strictEqual(r.inputs.tags["sws:peers-update"], "sws-dev-dev", r.key);
+        }
+    });
+
+    it("the tightened scaling check would fail if a neighbour were replaced (the check itself)", () => {
+        const x = results.find((y) => y.row.change === "`webServers` 1 → 2")!;
+        const lb = `${EC2}::${STACK}-lb`;
+        const tampered = x.after.map((r) => (r.key === lb ? { ...r, inputs: { ...r.inputs, userDataBase64: "changed" } } : r));
+        const c = diffRuns(x.before, tampered);
+        assert.ok(c.replaced.some((y) => y.key === lb), "a neighbour whose user data changed is replaced, and the check above reads replaced");
     });
 
     it("keeps the database server and its data volume under their names", () => {

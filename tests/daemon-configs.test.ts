@@ -67,14 +67,28 @@ describe("daemon configurations pass the daemons' own checks", function () {
         .replace(/\/run\/sws\/secrets\/[A-Za-z0-9._-]+\.pem/g, `${dir}/certs/www.foobar.com.pem`)
         .replace(/\/run\/haproxy\/admin\.sock/g, `${dir}/admin.sock`)
         .replace(/\/var\/log\/nginx\//g, `${dir}/logs/`)
-        .replace(/^pid \/run\/nginx\.pid;/m, `pid ${dir}/nginx.pid;`);
+        .replace(/^pid \/run\/nginx\.pid;/m, `pid ${dir}/nginx.pid;`)
+        .replace(/\/etc\/sws\/peers\//g, `${dir}/peers/`);
+    /** The server's peer lists (fetched from SSM at boot) where the localised configuration includes them. */
+    const placePeers = (args: SecuredWebStackArgs, role: Role) => {
+        fs.mkdirSync(path.join(dir, "peers"), { recursive: true });
+        for (const f of ["haproxy-web.cfg", "nginx-app-upstream.conf"]) {
+            const p = `/etc/sws/peers/${f}`;
+            const model = buildModel(args);
+            const server = model.servers.find((x) => x.roles.includes(role))!;
+            const file = renderServerPart(model, server, deploy).files.find((x) => x.path === p);
+            if (file) fs.writeFileSync(path.join(dir, "peers", f), localise(file.content));
+        }
+        return path.join(dir, "peers", "haproxy-web.cfg");
+    };
 
     for (const [what, args] of STACKS) {
         it(`haproxy -c accepts the balancer's configuration (${what})`, function () {
             requireTool(this, "haproxy", ["haproxy", "-v"], "apt-get install haproxy");
             const file = path.join(dir, `haproxy-${what.replace(/\W+/g, "-")}.cfg`);
             fs.writeFileSync(file, localise(rendered(args, Role.Balancer, "/etc/haproxy/haproxy.cfg").text));
-            const r = spawnSync("haproxy", ["-c", "-f", file], { encoding: "utf8" });
+            // As the unit runs it: haproxy.cfg, then the web backend (the balancer's peer list).
+            const r = spawnSync("haproxy", ["-c", "-f", file, "-f", placePeers(args, Role.Balancer)], { encoding: "utf8" });
             assert.strictEqual(r.status, 0, r.stdout + r.stderr);
             assert.match(r.stdout + r.stderr, /Configuration file is valid/);
         });
@@ -83,6 +97,7 @@ describe("daemon configurations pass the daemons' own checks", function () {
             const file = path.join(dir, `nginx-${what.replace(/\W+/g, "-")}.conf`);
             const web = rendered(args, Role.Web, "/etc/nginx/nginx.conf");
             fs.writeFileSync(file, localise(web.text));
+            placePeers(args, Role.Web);
             const r = nginxTest(file, web.ip, path.join(dir, "logs", "startup.log"));
             assert.strictEqual(r.status, 0, r.stdout + r.stderr);
         });
@@ -91,8 +106,10 @@ describe("daemon configurations pass the daemons' own checks", function () {
         requireTool(this, "haproxy", ["haproxy", "-v"], "apt-get install haproxy");
         requireTool(this, "nginx", ["nginx", "-v"], "apt-get install nginx");
         const h = path.join(dir, "broken.cfg");
-        fs.writeFileSync(h, localise(rendered(STACKS[0][1], Role.Balancer, "/etc/haproxy/haproxy.cfg").text).replace("balance roundrobin", "balance sideways"));
-        const hr = spawnSync("haproxy", ["-c", "-f", h], { encoding: "utf8" });
+        fs.writeFileSync(h, localise(rendered(STACKS[0][1], Role.Balancer, "/etc/haproxy/haproxy.cfg").text));
+        const peers = placePeers(STACKS[0][1], Role.Balancer);
+        fs.writeFileSync(peers, fs.readFileSync(peers, "utf8").replace("balance roundrobin", "balance sideways"));
+        const hr = spawnSync("haproxy", ["-c", "-f", h, "-f", peers], { encoding: "utf8" });
         assert.notStrictEqual(hr.status, 0);
         assert.match(hr.stdout + hr.stderr, /balance only supports/);
         const n = path.join(dir, "broken.conf");

@@ -13,8 +13,11 @@ const HARDENED: SecuredWebStackArgs = {
     tls: { mode: "lets-encrypt", email: "ops@foobar.com" },
     hardening: { endToEndTls: true, databaseReplica: true },
 };
-const fileOf = (stack: ReturnType<typeof renderStack>, server: string, p: string): string =>
-    YAML.parse(stack.servers.find((s) => s.name === server)!.userData).write_files.find((f: any) => f.path === p)?.content;
+/** A file of a server: written from its user data, or (peer lists) fetched from SSM at boot. */
+const fileOf = (stack: ReturnType<typeof renderStack>, server: string, p: string): string => {
+    const s = stack.servers.find((x) => x.name === server)!;
+    return YAML.parse(s.userData).write_files.find((f: any) => f.path === p)?.content ?? s.fetched.find((f) => f.path === p && f.peers)?.content;
+};
 
 describe("hardening: switches and scale-out", () => {
     const stack = renderStack(HARDENED, deploy);
@@ -41,7 +44,7 @@ describe("hardening: switches and scale-out", () => {
     });
 
     it("HAProxy re-encrypts to every web server and verifies it against the internal CA", () => {
-        const cfg = fileOf(stack, "lb", "/etc/haproxy/haproxy.cfg");
+        const cfg = fileOf(stack, "lb", "/etc/sws/peers/haproxy-web.cfg");
         const servers = cfg.split("\n").filter((l) => /^\s+server web-/.test(l));
         assert.strictEqual(servers.length, 2);
         for (const l of servers) assert.match(l, /:8443 check ssl verify required ca-file \/etc\/sws\/internal-ca\.pem verifyhost web\.sws\.internal/);
@@ -53,7 +56,8 @@ describe("hardening: switches and scale-out", () => {
         assert.doesNotMatch(conf, /listen 10\.20\.0\.20:8080/);
         assert.match(conf, /proxy_pass https:\/\/app;/);
         assert.match(conf, /proxy_ssl_verify on;/);
-        assert.match(conf, /server 10\.20\.0\.30:3443 max_fails=0;\n\s+server 10\.20\.0\.31:3443/);
+        assert.match(conf, /upstream app \{\n\s+include \/etc\/sws\/peers\/nginx-app-upstream\.conf;/);
+        assert.match(fileOf(stack, "web-1", "/etc/sws/peers/nginx-app-upstream.conf"), /^server 10\.20\.0\.30:3443 max_fails=0;\nserver 10\.20\.0\.31:3443 max_fails=0;\n$/m);
     });
 
     it("the app serves TLS; the local app uses the socket, the remote one TLS to the primary", () => {

@@ -4,7 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Model, ServerModel } from "../model";
-import { checkToolkitConsistency, FetchedFile, fetchedFiles, renderServerPart } from "../render";
+import { checkToolkitConsistency, FetchedFile, fetchedFiles, peersDigest, renderServerPart } from "../render";
 import { APP_RELEASE } from "../payloads/app";
 
 export interface StoredToolkit {
@@ -14,6 +14,8 @@ export interface StoredToolkit {
     parameterOf(file: FetchedFile): aws.ssm.Parameter;
     /** The application's release (a live file) and its parameter; undefined without app servers. */
     release(): { content: string; parameter: aws.ssm.Parameter } | undefined;
+    /** Every server's peer lists: their parameters and the SHA-256 sws-peers checks them against. */
+    peers(): { server: ServerModel; digest: string; parameters: aws.ssm.Parameter[] }[];
 }
 
 export function storeToolkit(name: string, model: Model, tags: { [k: string]: string }, opts: pulumi.CustomResourceOptions): StoredToolkit {
@@ -23,10 +25,12 @@ export function storeToolkit(name: string, model: Model, tags: { [k: string]: st
     checkToolkitConsistency(model.servers.map((s) => ({ name: s.name, fetched: filesOf(s) })));
     for (const server of model.servers) {
         for (const f of filesOf(server)) {
-            // Live files (the app's release) change in place: their description does not carry the hash.
-            parameters[f.parameter] ??= new aws.ssm.Parameter(`${name}-${f.live ? "live" : "toolkit"}${f.path.replace(/[^a-z0-9]+/gi, "-")}`, {
+            const slug = f.path.replace(/[^a-z0-9]+/gi, "-");
+            // Live files (the app's release, peer lists) change in place: their description does not carry the hash.
+            parameters[f.parameter] ??= new aws.ssm.Parameter(f.peers ? `${name}-${server.name}-peers${slug}` : `${name}-${f.live ? "live" : "toolkit"}${slug}`, {
                 name: f.parameter, type: "String", value: f.content!, tier: "Intelligent-Tiering",
-                description: f.live ? `secured-web-stack live file ${f.path}, rolled out by the app-update association`
+                description: f.peers ? `secured-web-stack peer list ${f.path} of ${server.name}, applied in place by the peers-update association`
+                    : f.live ? `secured-web-stack live file ${f.path}, rolled out by the app-update association`
                     : `secured-web-stack toolkit file ${f.path} (sha256 ${f.sha256!.slice(0, 12)}…)`, tags,
             }, opts);
         }
@@ -38,5 +42,9 @@ export function storeToolkit(name: string, model: Model, tags: { [k: string]: st
         }
         return undefined;
     };
-    return { filesOf, parameterOf: (f) => parameters[f.parameter], release };
+    const peers = () => model.servers.map((server) => {
+        const lists = filesOf(server).filter((f) => f.peers);
+        return { server, digest: peersDigest(lists), parameters: lists.map((f) => parameters[f.parameter]) };
+    });
+    return { filesOf, parameterOf: (f) => parameters[f.parameter], release, peers };
 }

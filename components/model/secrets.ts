@@ -29,7 +29,8 @@ export function secretRefs({ prefix, servers, tlsMode, sink, endToEndTls, databa
     // consuming service (each reads it as its own group): Nginx (root), the app, MySQL.
     // A cluster node gets its MySQL certificate even without endToEndTls: Galera replicates and
     // transfers state over TLS only.
-    const dbOverNetwork = databaseReplica || appServers > 1;
+    // (With endToEndTls the database always listens with TLS: payloads/database.ts databaseOverNetwork.)
+    const dbOverNetwork = databaseReplica || appServers > 1 || endToEndTls;
     if (endToEndTls || cluster) {
         for (const s of servers) {
             const consumers: [string, string][] = [];

@@ -5,6 +5,11 @@ import { TlsMode } from "../types";
 import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, script, toolkit, unit } from "./part";
 
 export const HAPROXY_CERT_DIR = "/etc/haproxy/certs";
+/**
+ * The web backend: the balancer's peer list (payloads/peers.ts), loaded as HAProxy's second
+ * configuration file. A whole section: HAProxy cannot continue a section across files.
+ */
+export const HAPROXY_PEERS = "/etc/sws/peers/haproxy-web.cfg";
 
 // Mozilla intermediate (TLS 1.2 ciphers; TLS 1.3 suites are all fine and left to OpenSSL's order).
 const CIPHERS = [
@@ -14,13 +19,15 @@ const CIPHERS = [
 ].join(":");
 const SUITES = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 
+/** What HAProxy runs: /etc/haproxy/haproxy.cfg, then its peer list (the web backend). */
 export function renderHaproxyCfg(ctx: RenderContext): string {
+    return `${renderHaproxyConf(ctx)}\n${renderHaproxyWebBackend(ctx)}`;
+}
+
+/** The web backend and its servers (the peer list; see HAPROXY_PEERS). */
+export function renderHaproxyWebBackend(ctx: RenderContext): string {
     const { model } = ctx;
     const webs = serversWith(model, Role.Web);
-    const acme = model.tls.mode === TlsMode.LetsEncrypt;
-    const apex = model.tls.redirectApex
-        ? `    http-request redirect prefix https://${model.domain} code 301 if { hdr(host),field(1,:) -i ${model.apexDomain} }\n`
-        : "";
     const local = ctx.server.roles.includes(Role.Web);
     // End-to-end TLS: re-encrypt to each web server and verify its certificate against the internal CA.
     const reencrypt = model.hardening.endToEndTls
@@ -28,6 +35,24 @@ export function renderHaproxyCfg(ctx: RenderContext): string {
         : "";
     const webServer = (s: { name: string; privateIp: string }) =>
         `    server ${s.name} ${local && s.name === ctx.server.name ? "127.0.0.1" : s.privateIp}:${model.hardening.webPort} check${reencrypt}`;
+    return `# The web servers behind ${model.domain} (the balancer's peer list: rendered by secured-web-stack, applied by sws-peers)
+backend web
+    balance roundrobin
+    option httpchk GET /lb-health
+    http-check expect status 200
+    # Down within ~1.25 s of a failure (1 s, then 250 ms), back ~0.75 s after the server is.
+    default-server inter 1s fastinter 250ms downinter 500ms fall 2 rise 2
+${webs.length > 1 ? "" : "    # One web server: a retry could only wait 1 s and knock on the same refused port; answer 503 at once.\n    retries 0\n"}${webs.map(webServer).join("\n")}
+`;
+}
+
+/** /etc/haproxy/haproxy.cfg as the user data carries it: everything but the web backend. */
+export function renderHaproxyConf(ctx: RenderContext): string {
+    const { model } = ctx;
+    const acme = model.tls.mode === TlsMode.LetsEncrypt;
+    const apex = model.tls.redirectApex
+        ? `    http-request redirect prefix https://${model.domain} code 301 if { hdr(host),field(1,:) -i ${model.apexDomain} }\n`
+        : "";
     return `# HAProxy for ${model.domain} (rendered by secured-web-stack; edits are overwritten)
 global
     log stdout format raw local0 info
@@ -78,14 +103,6 @@ frontend https-in
     http-request set-header X-Forwarded-Proto https
 ${apex}    http-response set-header Strict-Transport-Security "max-age=63072000"
     default_backend web
-
-backend web
-    balance roundrobin
-    option httpchk GET /lb-health
-    http-check expect status 200
-    # Down within ~1.25 s of a failure (1 s, then 250 ms), back ~0.75 s after the server is.
-    default-server inter 1s fastinter 250ms downinter 500ms fall 2 rise 2
-${webs.length > 1 ? "" : "    # One web server: a retry could only wait 1 s and knock on the same refused port; answer 503 at once.\n    retries 0\n"}${webs.map(webServer).join("\n")}
 ${acme ? `
 backend acme
     server certbot 127.0.0.1:${Ports.local.certbot}
@@ -97,10 +114,11 @@ export function balancerPart(ctx: RenderContext): PayloadPart {
     const mode = model.tls.mode;
     const packages = ["haproxy", "openssl"];
     const files = [
-        file("/etc/haproxy/haproxy.cfg", renderHaproxyCfg(ctx)),
+        file("/etc/haproxy/haproxy.cfg", renderHaproxyConf(ctx)),
         toolkit("/etc/systemd/system/haproxy.service.d/sws.conf", unit({
             Unit: [["After", "sws-fetch.service"]],
-            Service: [["Restart", "always"], ["RestartSec", "1s"], ["LogsDirectory", "haproxy"],
+            // Debian's unit runs `haproxy -f $CONFIG` (start and the reload's check): the peer list is its second file.
+            Service: [["Environment", `"CONFIG=/etc/haproxy/haproxy.cfg -f ${HAPROXY_PEERS}"`], ["Restart", "always"], ["RestartSec", "1s"], ["LogsDirectory", "haproxy"],
                 ["StandardOutput", "append:/var/log/haproxy/access.log"]],
         })),
         file("/etc/sws/tls.env", envFile({

@@ -40,9 +40,6 @@ export function basePart(ctx: RenderContext): PayloadPart {
         packages: ["python3-boto3", "prometheus-node-exporter", "unattended-upgrades"],
         files,
         runcmd: [
-            // First the fetch (secrets, toolkit scripts and static units), then systemd sees the
-            // units; sws-fetch.service repeats the fetch at every later boot (/run is tmpfs).
-            ["/usr/local/sbin/sws-fetch"],
             ["systemctl", "daemon-reload"],
             ["systemctl", "enable", "sws-fetch.service"],
             ["systemctl", "enable", "--now", "prometheus-node-exporter.service"],
@@ -53,7 +50,9 @@ export function basePart(ctx: RenderContext): PayloadPart {
     return {
         packages: [...base.packages, ...fw.packages],
         files: [...base.files, ...fw.files],
-        // The firewall goes up first: nothing listens before its rules are in place.
-        runcmd: [...fw.runcmd, ...base.runcmd],
+        // First the fetch (secrets, toolkit scripts, static units and the peer lists the firewall
+        // includes; sws-fetch.service repeats it at every later boot: /run is tmpfs), then the
+        // firewall: nothing this payload starts listens before its rules are in place.
+        runcmd: [["/usr/local/sbin/sws-fetch"], ...fw.runcmd, ...base.runcmd],
     };
 }

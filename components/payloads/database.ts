@@ -15,7 +15,26 @@ export const SOCKET = "/run/mysqld/mysqld.sock";
 /** Whether anything reaches this database server over the network (remote apps, a replica, cluster peers). */
 export function databaseOverNetwork(ctx: RenderContext): boolean {
     const { model, server } = ctx;
-    return isCluster(model) || serversWith(model, Role.App).some((s) => s.name !== server.name) || serversWith(model, Role.Replica).length > 0;
+    // With endToEndTls the database listens (TLS required) even while its only application is
+    // local: adding an app server then changes only its peer lists (payloads/peers.ts), not its
+    // configuration; the firewall admits no one until a peer list names an app server.
+    return isCluster(model) || model.hardening.endToEndTls
+        || serversWith(model, Role.App).some((s) => s.name !== server.name) || serversWith(model, Role.Replica).length > 0;
+}
+
+/** Who may log in as the application user: the database server's peer list (payloads/peers.ts), sourced by sws-db-init. */
+export const DATABASE_PEERS = "/etc/sws/peers/database.env";
+
+/** The database server's peer list: the application hosts its app user exists for. */
+export function renderDatabasePeers(ctx: RenderContext): string {
+    const { model } = ctx;
+    const cluster = isCluster(model);
+    const primary = serversWith(model, Role.Database)[0];
+    // Every app server may connect (a replica inherits these users, ready for a promotion).
+    const promotable = serversWith(model, Role.Replica).length > 0;
+    const appHosts = serversWith(model, Role.App)
+        .map((s) => (s.name === primary.name && !cluster ? (promotable ? `localhost ${s.privateIp}` : "localhost") : s.privateIp)).join(" ");
+    return envFile({ APP_HOSTS: appHosts });
 }
 
 export const GALERA_PROVIDER = "/usr/lib/galera/libgalera_smm.so";
@@ -145,10 +164,6 @@ export function databasePart(ctx: RenderContext): PayloadPart {
     const cluster = isCluster(model);
     const nodes = serversWith(model, Role.Database);
     const primary = nodes[0];
-    // Every app server may connect (a replica inherits these users, ready for a promotion).
-    const promotable = serversWith(model, Role.Replica).length > 0;
-    const appHosts = serversWith(model, Role.App)
-        .map((s) => (s.name === primary.name && !cluster ? (promotable ? `localhost ${s.privateIp}` : "localhost") : s.privateIp)).join(" ");
     const cnf = mariadb ? "/etc/mysql/mariadb.conf.d/90-sws.cnf" : "/etc/mysql/mysql.conf.d/zz-sws.cnf";
     // Written after the packages (defer): the server package starts with its defaults first.
     const files = [
@@ -167,7 +182,7 @@ export function databasePart(ctx: RenderContext): PayloadPart {
         })),
         file("/etc/sws/database.env", envFile({
             DB_ENGINE: model.dbEngine, DB_UNIT: dbUnit, DB_NAME: model.database.name, DB_USER: model.database.user,
-            APP_HOSTS: appHosts, EXPORTER_USER: model.database.exporterUser,
+            EXPORTER_USER: model.database.exporterUser,
             DATA_VOLUME_ID: ctx.deploy.dataVolumeId ?? "", DATA_MOUNT, DATADIR, SOCKET,
             DB_ROLE: replica ? "replica" : "primary",
             PRIMARY_HOST: replica ? primary.privateIp : "",

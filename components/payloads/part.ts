@@ -25,6 +25,13 @@ export interface PayloadFile {
      * rolled out by sws-app-update) instead of replacing them.
      */
     live?: boolean;
+    /**
+     * With live: one of the server's peer lists (payloads/peers.ts) — the other servers it
+     * sends to or admits, whose number changes when a tier scales. Its own SSM parameter per
+     * server (only that server may read it), applied in place by sws-peers through the stack's
+     * peers-update association.
+     */
+    peers?: boolean;
 }
 
 export interface PayloadPart {
@@ -82,6 +89,16 @@ export function toolkit(p: string, content: string, permissions = "0644"): Paylo
 /** A live file (see PayloadFile.live). */
 export function live(p: string, content: string, permissions = "0644"): PayloadFile {
     return { path: p, content, permissions, owner: "root:root", fetch: true, live: true };
+}
+
+/** A peer list (see PayloadFile.peers). */
+export function peerList(p: string, content: string): PayloadFile {
+    return { path: p, content, permissions: "0644", owner: "root:root", fetch: true, live: true, peers: true };
+}
+
+/** SSM parameter that holds one server's peer list. */
+export function peersParameter(prefix: string, server: string, p: string): string {
+    return `${prefix}/peers/${server}${p}`;
 }
 
 /** SSM parameter that holds a live file, shared by every server of a stack that has it. */

@@ -3,9 +3,27 @@
 import { Ports, Role, serversWith } from "../model";
 import { INTERNAL_CA, PayloadPart, RenderContext, envFile, file, toolkit, unit } from "./part";
 
-export function renderNginxConf(ctx: RenderContext): string {
+/** The application servers Nginx proxies to: the web server's peer list (payloads/peers.ts), included in `upstream app`. */
+export const NGINX_PEERS = "/etc/sws/peers/nginx-app-upstream.conf";
+
+/** The `server` lines of `upstream app` (the peer list). */
+export function renderNginxUpstream(ctx: RenderContext): string {
     const { model, server } = ctx;
-    const apps = serversWith(model, Role.App);
+    const local = (s: { name: string; privateIp: string }) => (s.name === server.name ? "127.0.0.1" : s.privateIp);
+    return `# The application servers behind ${server.name} (its peer list: rendered by secured-web-stack, applied by sws-peers)
+${serversWith(model, Role.App).map((s) => `server ${local(s)}:${model.hardening.appPort} max_fails=0;`).join("\n")}
+`;
+}
+
+/** What Nginx runs: /etc/nginx/nginx.conf with its peer list in place of the include. */
+export function renderNginxConf(ctx: RenderContext): string {
+    const upstream = renderNginxUpstream(ctx).replace(/\n$/, "").split("\n").map((l) => `        ${l}`).join("\n");
+    return renderNginxConfFile(ctx).replace(`        include ${NGINX_PEERS};`, upstream);
+}
+
+/** /etc/nginx/nginx.conf as the user data carries it: the application servers are an include. */
+export function renderNginxConfFile(ctx: RenderContext): string {
+    const { model, server } = ctx;
     const balancers = serversWith(model, Role.Balancer);
     const local = (s: { name: string; privateIp: string }) => (s.name === server.name ? "127.0.0.1" : s.privateIp);
     // The balancer's own address when it shares this server; otherwise its private address.
@@ -59,7 +77,7 @@ ${trusted.map((a) => `    set_real_ip_from ${a};`).join("\n")}
     access_log /var/log/nginx/access.log sws buffer=64k flush=1s;
 
     upstream app {
-${apps.map((s) => `        server ${local(s)}:${model.hardening.appPort} max_fails=0;`).join("\n")}
+        include ${NGINX_PEERS};
         keepalive 64;
     }
 
@@ -112,7 +130,7 @@ export function webPart(ctx: RenderContext): PayloadPart {
     return {
         packages: ["nginx", "prometheus-nginx-exporter"],
         files: [
-            file("/etc/nginx/nginx.conf", renderNginxConf(ctx)),
+            file("/etc/nginx/nginx.conf", renderNginxConfFile(ctx)),
             file("/srv/www/static/robots.txt", "User-agent: *\nDisallow:\n"),
             // Foreground under systemd, so Restart=always sees the master die.
             toolkit("/etc/systemd/system/nginx.service.d/sws.conf", unit({

@@ -6,6 +6,7 @@
  * firewall lets it out (an outbound flow; the client has no firewall).
  */
 import * as fs from "fs";
+import { spliceNftIncludes } from "../../components/payloads/firewall";
 import * as path from "path";
 import { rootPaths } from "../root";
 import type { Flow } from "../../components/flows";
@@ -68,7 +69,9 @@ export function firewallCheck(ctx: CheckContext): Promise<CheckResult> {
     const loaded: string[] = [];
     let rulesetsOk = true;
     for (const s of rendered.servers) {
-      const onDisk = fs.readFileSync(path.join(rootPaths(s.name).merged, "etc/nftables.conf"), "utf8");
+      // /etc/nftables.conf with the peer lists it includes (fetched from SSM) in place.
+      const read = (p: string) => { try { return fs.readFileSync(path.join(rootPaths(s.name).merged, p), "utf8"); } catch { return undefined; } };
+      const onDisk = spliceNftIncludes(read("etc/nftables.conf") ?? "", read);
       const same = onDisk === s.nftables;
       const live = run("nsenter", [`--net=${netnsPath(s.name)}`, "--", "nft", "-a", "list", "ruleset"]);
       const rules = (live.stdout.match(/ accept comment "/g) ?? []).length;

@@ -288,7 +288,7 @@ export function failoverCheck(ctx: CheckContext, mode: FailoverMode = "nginx", r
     const lbPid = await mainPid(lb.name, "haproxy.service");
     if (!lbPid) throw new Error("HAProxy has no main process");
     // The health-check settings as rendered (HAProxy's `default-server` line of the web backend).
-    const cfgText = fs.readFileSync(path.join(rootPaths(lb.name).merged, "etc/haproxy/haproxy.cfg"), "utf8");
+    const cfgText = ["etc/haproxy/haproxy.cfg", "etc/sws/peers/haproxy-web.cfg"].map((f) => fs.readFileSync(path.join(rootPaths(lb.name).merged, f), "utf8")).join("\n");
     const checkCfg = /^\s*default-server\s+(.*)$/m.exec(cfgText)?.[1]?.trim() ?? "?";
     const checkTimeout = /^\s*timeout check\s+(\S+)/m.exec(cfgText)?.[1] ?? "?";
     const before = await haproxyStatus(lbPid);

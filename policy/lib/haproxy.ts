@@ -2,6 +2,8 @@
 // (docs/payload-conventions.md, "Markers the policy pack relies on").
 
 export const HAPROXY_CFG = "/etc/haproxy/haproxy.cfg";
+/** Further HAProxy configuration files (`-f`) a payload may carry: SecuredWebStack's peer lists. */
+export const HAPROXY_MORE = /^\/etc\/sws\/peers\/[^/]+\.cfg$/;
 
 export interface Section {
     kind: string; // global, defaults, frontend, backend, listen, ...
@@ -163,5 +165,8 @@ export function redirectsToHttps(section: Section): boolean {
 /** The parsed HAProxy configuration a payload writes, `undefined` when it writes none. */
 export function haproxyOf(payload: { files: Map<string, string> } | undefined): Section[] | undefined {
     const cfg = payload?.files.get(HAPROXY_CFG);
-    return cfg === undefined ? undefined : parseHaproxy(cfg);
+    if (cfg === undefined) return undefined;
+    // SecuredWebStack's balancer loads its web backend as a second file (a peer list, fetched from SSM).
+    const more = [...payload!.files].filter(([p]) => HAPROXY_MORE.test(p)).map(([, text]) => text);
+    return parseHaproxy([cfg, ...more].join("\n"));
 }

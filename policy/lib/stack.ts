@@ -7,6 +7,23 @@ import { Resource, TYPES, idOf } from "./resources";
 import { Rule, RULE_TYPES, rulesOf } from "./securityGroups";
 import { Server, toServer } from "./servers";
 
+/**
+ * A server's payload plus the live files it fetches from SSM at boot (the "~" lines of the
+ * component's /etc/sws/fetch.list: peer lists such as HAProxy's web backend, the app release),
+ * read from the stack's own parameters — the configuration the server runs is both.
+ */
+function withLiveFiles(server: Server, parameters: Map<string, unknown>): Server {
+    const list = server.payload?.files.get("/etc/sws/fetch.list");
+    if (!server.payload || list === undefined) return server;
+    const files = new Map(server.payload.files);
+    for (const line of list.split("\n")) {
+        const [parameter, path, , , kind] = line.trim().split(/\s+/);
+        const value = parameters.get(parameter);
+        if (kind === "~" && typeof value === "string" && !files.has(path)) files.set(path, value);
+    }
+    return { ...server, payload: { ...server.payload, files } };
+}
+
 export class Stack {
     readonly resources: Resource[];
     readonly servers: Server[];
@@ -15,7 +32,8 @@ export class Stack {
     constructor(resources: Resource[]) {
         this.resources = resources;
         this.byUrn = new Map(resources.map((r) => [r.urn, r]));
-        this.servers = this.ofType(TYPES.instance).map(toServer);
+        const parameters = new Map(this.ofType(TYPES.ssmParameter).map((r) => [String(r.props.name), r.props.value]));
+        this.servers = this.ofType(TYPES.instance).map(toServer).map((s) => withLiveFiles(s, parameters));
     }
 
     static fromArgs(args: Pick<StackValidationArgs, "resources">): Stack {

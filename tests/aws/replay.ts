@@ -66,7 +66,7 @@ export const NOT_EMULATED: { [typePrefix: string]: string } = {
     "tls:": "made on the deployer's machine by @pulumi/tls (no AWS call): tests/tls.test.ts checks the chain, the lab boots HAProxy/Nginx/MySQL with these certificates",
     "random:": "made on the deployer's machine by @pulumi/random (no AWS call): its result only reaches AWS as an SSM SecureString value, which is replayed",
     "command:": "runs on the deployer's machine (deploy gate, curl): tests/deployGate.test.ts runs the script against a local HTTPS server",
-    "aws:ssm/association:Association": "moto 5.2.1 has no State Manager associations: its name and document name are checked against the constraints table, the document it runs is replayed (CreateDocument), the change matrix (tests/changeMatrix.test.ts) shows an app release changes only it and the release parameter, and the lab runs its rollout (drill app-update)",
+    "aws:ssm/association:Association": "moto 5.2.1 has no State Manager associations: its name and document name are checked against the constraints table, the document it runs is replayed (CreateDocument), the change matrix (tests/changeMatrix.test.ts) shows an app release changes only it and the release parameter and a scale change only the peers-update one and peer-list parameters, and the lab runs both rollouts' command (drill app-update, drill peers)",
     "aws:s3/bucketLogging:BucketLogging": "moto 5.2.1's PutBucketLogging fails on a valid target policy (HTTP 500 on a statement with Principal \"*\"; it also wants the exact prefix as Resource): the replay checks instead that both buckets exist and that the target bucket's policy lets logging.s3.amazonaws.com PutObject under the prefix for this source bucket, with IAM's wildcard matching",
 };
 

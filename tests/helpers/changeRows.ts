@@ -9,6 +9,15 @@ import { Change, RunResource, addressConflicts, diffRuns, optionLog, runOf } fro
 export const STACK = "sws";
 /** The stack's app-update association (aws/appRollout.ts). */
 export const ASSOCIATION = `aws:ssm/association:Association::${STACK}-app-update`;
+/** The stack's peers-update association (aws/peersRollout.ts). */
+export const PEERS_ASSOCIATION = `aws:ssm/association:Association::${STACK}-peers-update`;
+const PARAMETER = "aws:ssm/parameter:Parameter::";
+
+/** The server whose peer list a key names (`sws-<server>-peers-…` parameters), if it does. */
+export function peerListOwner(key: string): string | undefined {
+    if (!key.startsWith(PARAMETER)) return undefined;
+    return /^[^-]+-(.+?)-peers-etc-sws-peers-/.exec(key.slice(PARAMETER.length))?.[1];
+}
 
 export interface Row {
     /** What the operator changes, as the README shows it. */
@@ -128,6 +137,10 @@ const serversIn = (keys: string[]) => keys
 export function summary(r: RowResult): { replaced: string[]; added: string[]; removed: string[]; inPlace: string[] } {
     const replaced = serversIn(r.change.replaced.map((x) => x.key));
     const inPlace = serversIn(r.change.updated.map((x) => x.key));
+    // A server's peer lists changed: the peers-update association applies them (sws-peers, no restart).
+    const peers = [...new Set(r.change.updated.map((u) => peerListOwner(u.key)).filter((x): x is string => !!x && r.after.some((a) => a.key === `aws:ec2/instance:Instance::${STACK}-${x}`) && r.before.some((b) => b.key === `aws:ec2/instance:Instance::${STACK}-${x}`)))]
+        .filter((x) => !replaced.includes(x));
+    inPlace.push(...peers.map((x) => `${x} (peer lists)`));
     // A new release: the association runs sws-app-update on the app servers, one at a time.
     if (r.change.updated.some((u) => u.key === ASSOCIATION && u.inputs.some((i) => i.startsWith("parameters.release")))) {
         inPlace.push("app-* (release, one at a time)");

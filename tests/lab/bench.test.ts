@@ -15,6 +15,13 @@ function renderedFile(server: string, file: string): string {
     return wf!.content;
 }
 
+function peerList(server: string, file: string): string {
+    const cfg = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "..", "lab", "lab-stack.yaml"), "utf8"));
+    const f = renderStack(cfg.stack).servers.find((x) => x.name === server)!.fetched.find((x) => x.path === file && x.peers);
+    assert.ok(f?.content, `${server}: ${file} is one of its peer lists`);
+    return f!.content!;
+}
+
 describe("lab bench: derived configurations", () => {
     it("naive Nginx: HTTP/1.0 to the app, no upstream keep-alive, nothing else changed", () => {
         const normal = renderedFile("web-1", "/etc/nginx/nginx.conf");
@@ -29,7 +36,8 @@ describe("lab bench: derived configurations", () => {
     });
 
     it("bench HAProxy: only the HTTPS frontend, on the bench port, no admin socket, session cache as asked", () => {
-        const cfg = renderedFile("lb", "/etc/haproxy/haproxy.cfg");
+        // As HAProxy loads them: haproxy.cfg, then the web backend (the balancer's peer list, fetched from SSM).
+        const cfg = `${renderedFile("lb", "/etc/haproxy/haproxy.cfg")}\n${peerList("lb", "/etc/sws/peers/haproxy-web.cfg")}`;
         for (const cache of [false, true]) {
             const b = benchHaproxyCfg(cfg, "10.20.0.10", cache);
             assert.match(b, /^frontend https-in$/m);

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import { allowed } from "../../lab/checks/firewall";
+import { spliceNftIncludes } from "../../components/payloads/firewall";
 import { labHosts, loadConfig, render } from "../../lab/config";
 import { FETCH_STEP, parseCloudConfig } from "../../lab/payload";
 import { mergeUnit, parseExec, serviceSpec } from "../../lab/units";
@@ -32,7 +33,10 @@ describe("lab: stack configuration and payload reading", () => {
     for (const s of rendered.servers) {
       const cc = parseCloudConfig(s.userData);
       assert.ok((cc.packages ?? []).includes("nftables"), s.name);
-      assert.ok((cc.write_files ?? []).some((f) => f.path === "/etc/nftables.conf" && f.content === s.nftables), s.name);
+      // /etc/nftables.conf includes the server's peer lists (fetched from SSM); with them in place it is the rendered ruleset.
+      const conf = (cc.write_files ?? []).find((f) => f.path === "/etc/nftables.conf");
+      assert.ok(conf, s.name);
+      assert.strictEqual(spliceNftIncludes(conf.content ?? "", (p) => s.fetched.find((f) => f.path === p)?.content), s.nftables, s.name);
       const steps = (cc.runcmd ?? []).filter((r) => Array.isArray(r) && FETCH_STEP.test(String(r[0])));
       assert.strictEqual(steps.length, 1, `${s.name}: exactly one sws-fetch step`);
     }
