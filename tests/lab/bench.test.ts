@@ -16,7 +16,7 @@ function renderedFile(server: string, file: string): string {
 }
 
 function peerList(server: string, file: string): string {
-    const cfg = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "..", "lab", "lab-stack.yaml"), "utf8"));
+    const cfg = loadConfig();
     const f = renderStack(cfg.stack).servers.find((x) => x.name === server)!.fetched.find((x) => x.path === file && x.peers);
     assert.ok(f?.content, `${server}: ${file} is one of its peer lists`);
     return f!.content!;
