@@ -17,6 +17,7 @@ import { supervisorDump } from "./supervisor/client";
 import { ensureInternalCa, serverPem } from "./internal-ca";
 import { createNetwork, destroyNetwork, existingNetns } from "./namespaces";
 import { bootServer, FETCH_STEP, parseCloudConfig } from "./payload";
+import { watchBootHealth } from "./bootHealth";
 import { awsHosts, awsSettings } from "./aws/hosts";
 import { labArtifact } from "./aws/artifact";
 import { runProgram } from "./aws/program";
@@ -36,7 +37,7 @@ void helpers;
 void startHelper;
 
 /** Tools the lab itself needs, beyond the payloads' packages. */
-const LAB_TOOLS = ["pebble", "prometheus", "testssl.sh", "wrk", "cloud-init", "curl", "openssl", "iproute2", "nftables", "util-linux", "procps", "python3-boto3", "ca-certificates"];
+const LAB_TOOLS = ["pebble", "prometheus", "testssl.sh", "wrk", "nghttp2-client", "cloud-init", "curl", "openssl", "iproute2", "nftables", "util-linux", "procps", "python3-boto3", "ca-certificates"];
 
 function requireRoot(): void {
   if (process.getuid && process.getuid() !== 0) {
@@ -266,6 +267,8 @@ async function up(profile = DEFAULT_PROFILE): Promise<number> {
     startLabAws(aws, rendered.model, program, (m) => log(m), labArtifact(cfg.stack, cfg.lab.appArtifact)));
   await step("instances as EC2 starts them: resolver, trusted endpoints, data volume", () => prepareInstances(rendered.model, program));
   let bootOk = true;
+  // The replacement downtime floor, per server: first boot step → serving its health path (the bench reports it).
+  const bootHealth = watchBootHealth(rendered, cfg.lab.client.name, lb.privateIp);
   await step("boot every server from the user data the program registered (cloud-init write_files, users, runcmd with sws-fetch from SSM), in parallel", async () => {
     const reports = await Promise.all(servers.map((s) => bootServer(s.name, userData.get(s.name)!, (m) => log(m))));
     const fetchMs = reports.map((r) => `${r.server} ${((r.steps.find((x) => FETCH_STEP.test(x.step.replace(/^runcmd: /, "").split(" ")[0]))?.ms ?? NaN) / 1000).toFixed(1)} s`);
@@ -300,6 +303,7 @@ async function up(profile = DEFAULT_PROFILE): Promise<number> {
       inNetns(client.name, "curl", ["-s", "-o", "/dev/null", "--cacert", CA_BUNDLE, "--resolve", `${rendered.model.domain}:443:${lb.privateIp}`, `https://${rendered.model.domain}/healthz`]).code === 0, 60000, 250);
   });
 
+  writeJson(path.join(STATE, "boot-health.json"), await bootHealth.stop());
   st.status = "up";
   st.upSeconds = (Date.now() - t0) / 1000;
   writeState(st);
