@@ -330,9 +330,11 @@ export async function bench(json: boolean, seconds: number, runs = 3): Promise<n
     for (const h of ctx.serverHosts) ctx.background[h] = (b1[h] - b0[h]) / elapsed;
     say(`bench: background CPU on the idle lab (${seconds} s): ${ctx.serverHosts.map((h) => `${h} ${(ctx.background[h] * 1000).toFixed(1)} ms/s`).join(", ")}`);
 
-    // Calibrate the DB run's length to about `seconds` (mariadb-slap counts statements, not time).
-    const probe = slap(app, dbName, 50);
-    const pairsPerClient = Math.max(50, Math.round((probe.rps * seconds) / LOAD.connections));
+    // mariadb-slap counts statements, not time: each DB run is sized from the rate of the run
+    // before it (the first from a short probe), so it lasts about `seconds` like the others.
+    let pairsPerClient = 50;
+    const sized = (r: LoadResult) => (pairsPerClient = Math.max(50, Math.round((r.rps * seconds) / LOAD.connections)));
+    sized(slap(app, dbName, pairsPerClient));
 
     say(`bench: ${runs} rounds of A, B, H2, C, C-direct, DB (${seconds} s each, interleaved per round), then E`);
     for (let i = 0; i < runs; i++) {
@@ -342,7 +344,11 @@ export async function bench(json: boolean, seconds: number, runs = 3): Promise<n
         ["H2", () => h2load(ctx, sc.H2.target, seconds)],
         ["C", () => wrk(ctx, ctx.client, sc.C.target, [], seconds)],
         ["Cdirect", () => wrk(ctx, web, sc.Cdirect.target, [], seconds)],
-        ["DB", () => slap(app, dbName, pairsPerClient)],
+        ["DB", () => {
+          const r = slap(app, dbName, pairsPerClient);
+          sized(r);
+          return r;
+        }],
       ];
       for (const [k, load] of rounds) {
         const r = measure(ctx, load);

@@ -101,6 +101,8 @@ export function parseSlap(out: string, statementsPerUnit: number): LoadResult {
 /**
  * CPU µs per request by host: each host's CPU over the run, less its background (health checks,
  * scrapes, collectors: measured on the idle lab, as CPU seconds per second) over the same time.
+ * A host that does nothing for the requests can come out a tick below its background: that is
+ * noise (USER_HZ ticks of 10 ms), shown as 0.
  */
 export function cpuPerRequest(deltaCpuSeconds: Record<string, number>, backgroundPerSecond: Record<string, number>, seconds: number, requests: number): { net: Record<string, number>; gross: Record<string, number> } {
   const net: Record<string, number> = {};
@@ -108,7 +110,7 @@ export function cpuPerRequest(deltaCpuSeconds: Record<string, number>, backgroun
   const n = Math.max(requests, 1);
   for (const [h, cpu] of Object.entries(deltaCpuSeconds)) {
     gross[h] = Math.round((cpu * 1e6) / n);
-    net[h] = Math.round(((cpu - (backgroundPerSecond[h] ?? 0) * seconds) * 1e6) / n);
+    net[h] = Math.max(0, Math.round(((cpu - (backgroundPerSecond[h] ?? 0) * seconds) * 1e6) / n));
   }
   net.total = Object.values(net).reduce((a, b) => a + b, 0);
   gross.total = Object.values(gross).reduce((a, b) => a + b, 0);

@@ -164,6 +164,8 @@ describe("lab bench: arithmetic", () => {
         const c = cpuPerRequest({ client: 1, lb: 3, web: 0.5 }, { lb: 0.1, web: 0.05 }, 10, 10000);
         assert.deepStrictEqual(c.net, { client: 100, lb: 200, web: 0, total: 300 });
         assert.deepStrictEqual(c.gross, { client: 100, lb: 300, web: 50, total: 450 });
+        // Below the background by noise: 0, not a negative cost.
+        assert.strictEqual(cpuPerRequest({ app: 0.99 }, { app: 0.1 }, 10, 1000).net.app, 0);
         // No request: divided by 1, never by zero.
         assert.strictEqual(cpuPerRequest({ lb: 1 }, {}, 1, 0).net.lb, 1e6);
     });
