@@ -186,7 +186,8 @@ async function up(profile = DEFAULT_PROFILE): Promise<number> {
 
   const acmeCa = await step("lab CA and pebble's certificate", () => ensureCa(cfg.lab.acme));
   // hardening.endToEndTls: the lab's own internal CA (openssl), passed as deploy.internalCaPem.
-  const internalCa = cfg.stack.hardening?.endToEndTls ? await step("internal CA (hardening.endToEndTls)", () => ensureInternalCa(cfg.stack.domain)) : undefined;
+  const internalCa = cfg.stack.hardening?.endToEndTls || cfg.stack.database?.topology === "cluster"
+    ? await step("internal CA (hardening.endToEndTls / database.topology cluster)", () => ensureInternalCa(cfg.stack.domain)) : undefined;
   const rendered = await step(`render the payloads with components/render.ts (lab/${path.basename(configFile(profile))}, profile ${profile})`, () => render(cfg, acmeCa, internalCa));
   // With endToEndTls the program's @pulumi/tls resources answer with the lab's per-server certificates (aws/program.ts).
   if (internalCa) for (const s of rendered.model.servers) if (rendered.secrets.some((x) => x.name.startsWith("internal-tls-") && x.servers.includes(s.name))) serverPem(s);
@@ -486,7 +487,7 @@ async function main(): Promise<number> {
       return bench(json, i >= 0 ? Number(args[i + 1]) : 10, n >= 0 ? Number(args[n + 1]) : 3);
     }
     default:
-      process.stdout.write("usage: npm run lab -- up [--profile default|hardened|sumologic|cloudwatch] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,haproxy,telemetry,hostile] | drill backup [--json] | drill app-update|peers|restore-interrupt|promote [--json] | bench [--json] [--duration S] [--runs N]\n");
+      process.stdout.write("usage: npm run lab -- up [--profile default|hardened|sumologic|cloudwatch|cluster] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,partition,haproxy,telemetry,hostile] | drill backup [--json] | drill app-update|peers|restore-interrupt|promote [--json] | bench [--json] [--duration S] [--runs N]\n");
       return cmd === "help" ? 0 : 2;
   }
 }

@@ -37,6 +37,8 @@ export const PROFILES: Record<string, string> = {
   sumologic: "lab-stack.sumologic.yaml",
   /** The default profile with the CloudWatch sink: awsemf + awscloudwatchlogs → the lab's AWS, read back by check. */
   cloudwatch: "lab-stack.cloudwatch.yaml",
+  /** The default profile with database.topology "cluster": three MariaDB Galera nodes (db-1..3). */
+  cluster: "lab-stack.cluster.yaml",
 };
 export const DEFAULT_PROFILE = "default";
 export function configFile(profile = DEFAULT_PROFILE): string {
@@ -73,7 +75,8 @@ export function render(cfg: LabConfig, acmeCaPem?: string, internalCaPem?: strin
   const args: SecuredWebStackArgs = JSON.parse(JSON.stringify(cfg.stack));
   if (acmeCaPem && args.tls) args.tls.acmeCaPem = acmeCaPem;
   const deploy: DeployValues = { region: "us-east-1" };
-  if (args.hardening?.endToEndTls) deploy.internalCaPem = internalCaPem ?? readInternalCa();
+  // database.topology "cluster" needs it too: Galera runs over TLS only.
+  if (args.hardening?.endToEndTls || args.database?.topology === "cluster") deploy.internalCaPem = internalCaPem ?? readInternalCa();
   // The program's component name (index.ts: `sws-<stack>`), so names and the SSM prefix match what it registers.
   return renderStack(args, deploy, `sws-${LAB_STACK}`);
 }

@@ -31,6 +31,8 @@ import { CLIENTS_DIR, STATE, writeJson } from "./files";
 import { signal, sleep, waitFor } from "./processes";
 import { CheckContext, CheckResult, context, timedCheck } from "./checks/common";
 import { sinkKind } from "./sink";
+import { isClusterLab } from "./checks/cluster";
+import { killNodeDrill, partitionDrill } from "./drills/cluster";
 
 type Sample = [number, number, number, number]; // start (ms since epoch), status (0 = error/timeout), latency ms, retried once by the client (1)
 
@@ -484,6 +486,9 @@ export async function runFaults(json: boolean, only?: string[]): Promise<number>
   const drills: Array<[string, (c: CheckContext) => Promise<CheckResult>]> = [
     ["nginx", nginxDrill], ["app", appDrill], ["database", dbDrill], ["haproxy", haproxyDrill], ["telemetry", sinkOutageDrill], ["telemetry", collectorKillDrill], ["hostile", hostileDrill],
   ];
+  // database.topology "cluster": the single database's drill (it expects 503s while the only
+  // writer is down) gives way to the cluster's own (drills/cluster.ts): kill -9 a node, partition one.
+  if (isClusterLab(ctx)) drills.splice(2, 1, ["database", killNodeDrill], ["partition", partitionDrill]);
   const results: CheckResult[] = [];
   if (!json) process.stdout.write(`fault drills on the lab (profile ${(ctx.state as { profile?: string }).profile ?? "default"}): https://${ctx.state.domain}/ via ${ctx.state.balancer.name} (${ctx.state.balancer.ip})\n`);
   // The telemetry drills read the sink's Prometheus (raw sample timestamps): profiles with another sink do not run them.

@@ -10,6 +10,7 @@ import { databaseCheck } from "./database";
 import { e2eCheck } from "./e2e";
 import { firewallCheck } from "./firewall";
 import { hardened, hardeningChecks } from "./hardening";
+import { clusterChecks, isClusterLab } from "./cluster";
 import { monitoringCheck } from "./monitoring";
 import { servicesCheck } from "./services";
 import { tlsCheck } from "./tls";
@@ -42,6 +43,8 @@ export async function runChecks(json: boolean): Promise<number> {
   done(await tls);
   // The hardened profile's own proofs (hardening.ts): last, since the failover drill stops a web server for a while.
   if (hardened(ctx)) await hardeningChecks(ctx, done);
+  // The cluster profile's own proofs (cluster.ts): every node synced, Galera over TLS, lag.
+  if (isClusterLab(ctx)) await clusterChecks(ctx, done);
   const ok = results.every((r) => r.ok);
   const out = {
     ok,
