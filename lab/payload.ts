@@ -77,7 +77,7 @@ export async function bootServer(server: string, userData: string, progress: (m:
     return r.code;
   };
   const inside = (argv: string[], timeoutMs = 180000, input?: string) =>
-    runLogged(["nsenter", ...enterArgs(server), "unshare", "--pid", "--fork", "--kill-child", "--", "env", "-i", ...ROOT_ENV, ...argv], log, timeoutMs, input);
+    runLogged(["nsenter", ...enterArgs(server), "env", "-i", ...ROOT_ENV, ...argv], log, timeoutMs, input);
 
   // The user data, exactly as rendered, plus the one setting cloud-init needs offline.
   writeInRoot(server, "/run/sws-lab/user-data", userData, "0600", "root:root");

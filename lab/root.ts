@@ -8,10 +8,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { SpawnSyncOptions } from "child_process";
+import { spawn, SpawnSyncOptions } from "child_process";
 import { isMounted, LAB_DIR, mkdirp, NS_DIR, STATE } from "./files";
 import { must, run, RunResult } from "./shell";
 import { netnsPath } from "./namespaces";
+import { alive, childrenOf } from "./processes";
+import { removeServerCgroups } from "./supervisor/cgroup";
 
 export interface RootPaths {
   base: string;
@@ -21,6 +23,8 @@ export interface RootPaths {
   logs: string;
   mntNs: string;
   utsNs: string;
+  /** Host pid of the server's init (PID 1 of the server's PID namespace). */
+  initPid: string;
 }
 
 export function rootPaths(server: string): RootPaths {
@@ -33,6 +37,7 @@ export function rootPaths(server: string): RootPaths {
     logs: path.join(STATE, "logs", server),
     mntNs: path.join(NS_DIR, `${server}.mnt`),
     utsNs: path.join(NS_DIR, `${server}.uts`),
+    initPid: path.join(base, "init.pid"),
   };
 }
 
@@ -96,15 +101,75 @@ export function createRoot(server: string, hostname: string, remove: string[]): 
       "/bin/sh", path.join(LAB_DIR, "root-setup.sh"), p.merged, p.logs, path.join(LAB_DIR, "supervisor", "systemctl-standin.js"), hostname, ctl,
     ]);
   }
+  if (!alive(serverInitPid(server))) startInit(server);
   return p;
 }
 
-/** nsenter arguments that put a command inside a server (its network, mount and UTS namespaces). */
+/**
+ * The server's init: PID 1 of one PID namespace per server, as on a machine. It mounts the
+ * server's /proc from inside that namespace (so /proc shows the server's own processes with the
+ * pids they see themselves: Galera's state transfer checks its parent mariadbd with `ps -p
+ * <mariadbd's getpid()>`, and /proc/self must resolve for every process in the root), then only
+ * reaps orphans. Every process of the server runs in this namespace or one nested in it.
+ * SIGKILL to it ends every process of the server (destroyRoot).
+ */
+const INIT_SCRIPT = "umount -l /proc 2>/dev/null; mount -t proc -o nosuid,nodev,noexec proc /proc || exit 1; trap '' TERM INT HUP; while :; do sleep 3600 & wait $!; done";
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function startInit(server: string): void {
+  const p = rootPaths(server);
+  const u = spawn("nsenter", [`--net=${netnsPath(server)}`, `--mount=${p.mntNs}`, `--uts=${p.utsNs}`, "--",
+    "unshare", "--pid", "--fork", "--kill-child", "--", "/bin/bash", "-c", `exec -a sws-lab-init /bin/bash -c "$0"`, INIT_SCRIPT], { detached: true, stdio: "ignore" });
+  u.unref();
+  const t0 = Date.now();
+  while (Date.now() - t0 < 10000) {
+    const init = childrenOf(u.pid!)[0];
+    // Ready once the server's /proc is the namespace's own: its PID 1 is the init.
+    if (init && /sws-lab-init/.test(readOr(`/proc/${init}/root/proc/1/cmdline`))) {
+      fs.writeFileSync(p.initPid, `${init}\n`);
+      return;
+    }
+    sleepSync(20);
+  }
+  throw new Error(`${server}: its init (PID 1 of the server's PID namespace) did not start within 10 s`);
+}
+
+function readOr(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** Host pid of the server's init, or 0 when it has none (root not created, or torn down). */
+export function serverInitPid(server: string): number {
+  return Number(readOr(rootPaths(server).initPid).trim()) || 0;
+}
+
+/** The server's PID namespace file (its init's), for nsenter --pid=. */
+export function serverPidNs(server: string): string {
+  const pid = serverInitPid(server);
+  if (!alive(pid)) throw new Error(`${server}: its init (PID 1 of the server's PID namespace) is not running; was the root created (npm run lab -- up)?`);
+  return `/proc/${pid}/ns/pid`;
+}
+
+/**
+ * nsenter arguments that put a command inside a server: its network, mount and UTS namespaces
+ * and a PID namespace of its own nested in the server's (it sees itself and the server's
+ * processes in /proc; `--kill-child` ends the command's whole tree with it). nsenter forks to
+ * enter a PID namespace: `setpriv --pdeathsig KILL` ties the command to the nsenter process the
+ * caller holds, so killing that pid still ends the command and everything it started.
+ */
 export function enterArgs(server: string): string[] {
   // No --wd: nsenter opens that path *before* entering the mount namespace (a host path).
   // Entering the mount namespace already puts root and cwd at the server's root.
   const p = rootPaths(server);
-  return [`--net=${netnsPath(server)}`, `--mount=${p.mntNs}`, `--uts=${p.utsNs}`, "--"];
+  return [`--net=${netnsPath(server)}`, `--mount=${p.mntNs}`, `--uts=${p.utsNs}`, `--pid=${serverPidNs(server)}`, "--",
+    "setpriv", "--pdeathsig", "KILL", "--", "unshare", "--pid", "--fork", "--kill-child", "--"];
 }
 
 /** A clean environment like systemd's for commands run inside a server. */
@@ -112,7 +177,7 @@ export const ROOT_ENV = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin
 
 /** Run a command inside a server's root (in a fresh PID namespace, with a clean environment). */
 export function inRoot(server: string, argv: string[], opts: SpawnSyncOptions & { input?: string; env?: NodeJS.ProcessEnv } = {}, extraEnv: string[] = []): RunResult {
-  return run("nsenter", [...enterArgs(server), "unshare", "--pid", "--fork", "--kill-child", "--", "env", "-i", ...ROOT_ENV, ...extraEnv, ...argv], opts);
+  return run("nsenter", [...enterArgs(server), "env", "-i", ...ROOT_ENV, ...extraEnv, ...argv], opts);
 }
 
 /** Write a file inside a server's root (through its namespaces, so tmpfs paths such as /run work). */
@@ -125,6 +190,9 @@ export function writeInRoot(server: string, file: string, content: string, mode:
 /** Unmount everything of a server root and remove its state. */
 export function destroyRoot(server: string): void {
   const p = rootPaths(server);
+  const init = serverInitPid(server);
+  // SIGKILL to a PID namespace's init ends every process in it.
+  if (alive(init) && /sws-lab-init/.test(readOr(`/proc/${init}/cmdline`))) process.kill(init, "SIGKILL");
   for (const f of [p.mntNs, p.utsNs]) {
     if (isMounted(f)) run("umount", [f]);
   }
@@ -133,6 +201,7 @@ export function destroyRoot(server: string): void {
     if (r.code !== 0) run("umount", ["-l", p.merged]);
   }
   fs.rmSync(p.base, { recursive: true, force: true });
+  removeServerCgroups(server);
 }
 
 export function listRoots(): string[] {

@@ -301,7 +301,7 @@ export function failoverCheck(ctx: CheckContext, mode: FailoverMode = "nginx", r
     const finished = new Promise<void>((r) => child.on("close", () => r()));
     const tStart = Date.now();
     await sleep(killAtMs);
-    // nginx: kill -9 the master (PID 1 of its PID namespace: the workers die with it), then stop the
+    // nginx: kill -9 the master (the supervisor kills the workers it left, its unit's cgroup), then stop the
     // unit through the supervisor so Restart=always does not bring it back (the server stays down).
     // host: take the server's link down on the bridge (nothing answers, not even a reset).
     const veth = `v-${victim.name}`.slice(0, 15);

@@ -5,7 +5,8 @@
  * at /run/sws-lab-systemd/systemd.sock (its `systemctl` stand-in), and starts every service from the unit files
  * found inside the server's root: the distribution unit (/lib/systemd/system), drop-ins
  * (<unit>.d/*.conf) and the payload's own units (/etc/systemd/system). Each daemon runs in the
- * server's mount/UTS namespaces, in its own PID namespace, as the unit's User/Group.
+ * server's mount/UTS namespaces and the server's PID namespace (one per server, its init's: see
+ * lab/root.ts), in a cgroup per unit (what a unit leaves behind dies with it), as the unit's User/Group.
  *
  * This file is the process (its socket, its shutdown); the jobs are in supervisor.ts, the verbs in
  * systemctl.ts, unit loading in unitFiles.ts, spawning in spawn.ts, the restart policy in

@@ -1,9 +1,10 @@
 // A server's root as its supervisor sees it: an anchor process sits in the server's mount and UTS
 // namespaces, and /proc/<anchor>/root/<path> reaches any path inside the server (its /run and /tmp
-// included), the accounts in its /etc/passwd and /etc/group among them.
+// included), the accounts in its /etc/passwd and /etc/group among them. The server's PID namespace
+// is its init's (lab/root.ts), made when the root was.
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
-import { rootPaths } from "../root";
+import { rootPaths, serverPidNs } from "../root";
 
 export class ServerRoot {
   anchor?: ChildProcess;
@@ -18,8 +19,15 @@ export class ServerRoot {
     return `/proc/${this.anchor!.pid}/root${p}`;
   }
 
+  /** The server's PID namespace (its init's), for nsenter --pid=. */
+  pidNs(): string {
+    return serverPidNs(this.server);
+  }
+
   start(): Promise<void> {
-    this.anchor = spawn("nsenter", [`--mount=${this.paths.mntNs}`, `--uts=${this.paths.utsNs}`, "--", "/bin/sleep", "infinity"], { stdio: "ignore" });
+    // In the server's PID namespace too (nsenter forks for it; the sleep dies with the nsenter).
+    this.anchor = spawn("nsenter", [`--mount=${this.paths.mntNs}`, `--uts=${this.paths.utsNs}`, `--pid=${this.pidNs()}`, "--",
+      "setpriv", "--pdeathsig", "KILL", "--", "/bin/sleep", "infinity"], { stdio: "ignore" });
     return new Promise((resolve) => setTimeout(resolve, 100));
   }
 

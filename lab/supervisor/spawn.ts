@@ -1,6 +1,6 @@
 // Process spawning: the argv that runs one of a unit's commands inside the server (its mount/UTS
-// namespaces, a PID namespace of its own, the unit's User/Group, environment, working directory
-// and file limit), its environment and directories as systemd would prepare them, its output
+// namespaces and the server's PID namespace, in the unit's cgroup, as the unit's User/Group, with
+// its environment, working directory and file limit), its environment and directories as systemd would prepare them, its output
 // (StandardOutput=/StandardError= or the journal stand-in), and readiness by listening socket.
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
@@ -65,13 +65,15 @@ export function prepareDirectories(root: ServerRoot, spec: ServiceSpec): void {
 }
 
 /**
- * argv that runs one command of a unit inside the server: in the daemon's own PID namespace
- * when `inPidNsOf` is given (ExecReload/ExecStop: $MAINPID is 1 there), else in a fresh one.
+ * argv that runs one command of a unit inside the server: in the server's PID namespace (one per
+ * server, as on a machine: a daemon's getpid() is what /proc and its pid file say, which Galera's
+ * state-transfer script relies on), and in the unit's cgroup (`cgroupDir`), joined by a shell on
+ * the host before anything forks, so every process the command starts can be found and killed
+ * with the unit (cgroup.ts).
  */
-export function commandArgv(root: ServerRoot, spec: ServiceSpec, cmd: ExecCommand, env: Record<string, string>, inPidNsOf?: number): string[] {
-  const enter = inPidNsOf
-    ? ["nsenter", `--target=${inPidNsOf}`, "--pid", "--mount", "--uts", "--"]
-    : ["nsenter", `--mount=${root.paths.mntNs}`, `--uts=${root.paths.utsNs}`, "--", "unshare", "--pid", "--fork", "--kill-child", "--"];
+export function commandArgv(root: ServerRoot, spec: ServiceSpec, cmd: ExecCommand, env: Record<string, string>, cgroupDir: string): string[] {
+  const join = ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', path.join(cgroupDir, "cgroup.procs")];
+  const enter = ["nsenter", `--mount=${root.paths.mntNs}`, `--uts=${root.paths.utsNs}`, `--pid=${root.pidNs()}`, "--"];
   const creds: string[] = [];
   if (spec.user && !cmd.privileged) {
     const pw = root.passwd(spec.user);
@@ -89,7 +91,7 @@ export function commandArgv(root: ServerRoot, spec: ServiceSpec, cmd: ExecComman
   const cap = (n: string) => String(Math.min(n === "infinity" ? 1048576 : Number(n), HARD_NOFILE));
   const [soft, hard] = (spec.limitNofile ?? "1024:524288").split(":");
   const limits = ["prlimit", `--nofile=${cap(soft)}:${cap(hard ?? soft)}`, "--"];
-  return [...enter, ...limits, ...creds, ...envArgs, ...cmd.argv];
+  return [...join, ...enter, ...limits, ...creds, ...envArgs, ...cmd.argv];
 }
 
 /** Open the target of StandardOutput=/StandardError= (inside the root); the journal stand-in otherwise. */

@@ -13,6 +13,7 @@ import { supervisorPidsFile } from "./paths";
 import { ServerRoot } from "./serverRoot";
 import { loadUnit, UnitNotFound } from "./unitFiles";
 import { commandArgv, hasListeningSocket, prepareDirectories, serviceEnvironment, spawnIn } from "./spawn";
+import { killCgroup, killCgroupNow, removeServerCgroups, unitCgroup } from "./cgroup";
 import { afterExit, START_LIMIT_BURST, START_LIMIT_INTERVAL_MS } from "./restartPolicy";
 
 export type ActiveState = "inactive" | "activating" | "active" | "deactivating" | "failed" | "reloading";
@@ -80,10 +81,26 @@ export class Supervisor {
     return p;
   }
 
+  /** The unit's cgroup (cgroup.ts): every process its commands start. */
+  cgroup(u: UnitState): string {
+    return unitCgroup(this.server, u.name);
+  }
+
+  /** $MAINPID as the unit's commands see it: the main process's pid in the server's PID namespace. */
+  nsPid(hostPid: number | undefined): string {
+    if (!hostPid) return "";
+    try {
+      const m = /^NSpid:\s+(.+)$/m.exec(fs.readFileSync(`/proc/${hostPid}/status`, "utf8"));
+      return m ? m[1].trim().split(/\s+/).pop()! : "";
+    } catch {
+      return "";
+    }
+  }
+
   /** Run a command of a unit to completion. */
-  async runToEnd(u: UnitState, raw: string, env: Record<string, string>, inPidNsOf?: number): Promise<{ ok: boolean; cmd: ExecCommand; status: string }> {
+  async runToEnd(u: UnitState, raw: string, env: Record<string, string>): Promise<{ ok: boolean; cmd: ExecCommand; status: string }> {
     const cmd = parseExec(raw, env, { n: u.name, N: u.name.replace(/\.[^.]+$/, ""), p: u.name.replace(/\.[^.]+$/, ""), t: "/run" });
-    const argv = commandArgv(this.root, u.spec!, cmd, env, inPidNsOf);
+    const argv = commandArgv(this.root, u.spec!, cmd, env, this.cgroup(u));
     this.appendJournal(u, `+ ${cmd.argv.join(" ")}`);
     const child = spawnIn(this.root, this.journal, u, argv);
     const [code, sig] = await new Promise<[number | null, string | null]>((res) => {
@@ -141,13 +158,13 @@ export class Supervisor {
       if (spec.execStart.length !== 1) throw new Error(`${u.name}: expected exactly one ExecStart= for Type=${spec.type}, found ${spec.execStart.length}`);
       if (spec.type === "forking") out.push(`warning: ${u.name} is Type=forking; the lab runs it in the foreground like Type=simple`);
       const cmd = parseExec(spec.execStart[0], env, { n: u.name, N: u.name.replace(/\.[^.]+$/, ""), p: u.name.replace(/\.[^.]+$/, ""), t: "/run" });
-      const argv = commandArgv(this.root, u.spec!, cmd, env);
+      const argv = commandArgv(this.root, u.spec!, cmd, env, this.cgroup(u));
       this.appendJournal(u, `start: ${cmd.argv.join(" ")}`);
       const child = spawnIn(this.root, this.journal, u, argv, true);
       u.wrapper = child;
       u.starts.push(Date.now());
       child.on("exit", (code, sig) => this.onExit(u, child, code, sig));
-      // The daemon is the child of `unshare --fork` (PID 1 in its namespace); remember its host pid.
+      // The daemon is the child of nsenter (which forks to enter the server's PID namespace); remember its host pid.
       const t0 = Date.now();
       while (Date.now() - t0 < 3000 && child.exitCode === null && child.signalCode === null) {
         const c = childrenOf(child.pid!);
@@ -173,7 +190,7 @@ export class Supervisor {
         u.sub = "running";
       }
       for (const post of spec.execStartPost) {
-        const r = await this.runToEnd(u, post, { ...env, MAINPID: String(u.mainPid ?? "") });
+        const r = await this.runToEnd(u, post, { ...env, MAINPID: this.nsPid(u.mainPid) });
         if (!r.ok) out.push(`note: ${u.name}: ExecStartPost ${r.cmd.argv.join(" ")} failed (${r.status}); the service stays up`);
       }
       this.log(`${u.name}: started, main pid ${u.mainPid}`);
@@ -209,6 +226,9 @@ export class Supervisor {
     const status = sig ? `signal ${sig}` : `exit ${code}`;
     u.lastExit = status;
     this.appendJournal(u, `main process ${mainPid} ended: ${status}`);
+    // As systemd (KillMode=control-group): what the main process left behind dies with it, now,
+    // before any restart puts new processes into the cgroup.
+    killCgroupNow(this.cgroup(u));
     this.writePids();
     if (u.stopping) {
       u.state = "inactive";
@@ -268,8 +288,8 @@ export class Supervisor {
     u.state = "deactivating";
     const main = u.mainPid;
     try {
-      const env = { ...serviceEnvironment(this.root, u.spec!), MAINPID: "1" };
-      if (main && alive(main)) for (const s of spec.execStop) await this.runToEnd(u, s, env, main);
+      const env = { ...serviceEnvironment(this.root, u.spec!), MAINPID: this.nsPid(main) };
+      if (main && alive(main)) for (const s of spec.execStop) await this.runToEnd(u, s, env);
     } catch (e) {
       this.log(`${u.name}: ExecStop: ${(e as Error).message}`);
     }
@@ -285,6 +305,8 @@ export class Supervisor {
       this.appendJournal(u, `stop: ${main} ignored ${spec.killSignal} for ${limit} ms, sending SIGKILL`);
       signal(main, "SIGKILL");
     }
+    // KillMode=control-group: the rest of the unit's processes (workers, helpers) go too.
+    await killCgroup(this.cgroup(u));
     await Promise.race([exited, sleep(3000)]);
     if (child.exitCode === null && child.signalCode === null && child.pid) signal(child.pid, "SIGKILL");
     u.state = "inactive";
@@ -302,11 +324,11 @@ export class Supervisor {
       return false;
     }
     const main = u.mainPid && alive(u.mainPid) ? u.mainPid : undefined;
-    const env = { ...serviceEnvironment(this.root, u.spec!), MAINPID: main ? "1" : "" };
+    const env = { ...serviceEnvironment(this.root, u.spec!), MAINPID: this.nsPid(main) };
     u.state = "reloading";
     try {
       for (const s of spec.execReload) {
-        const r = await this.runToEnd(u, s, env, main);
+        const r = await this.runToEnd(u, s, env);
         if (!r.ok) {
           out.push(`Job for ${u.name} failed: ExecReload ${r.cmd.argv.join(" ")} (${r.status})`);
           return false;
@@ -323,7 +345,7 @@ export class Supervisor {
       `● ${u.name}${u.note ? ` (${u.note})` : ""}`,
       `     Loaded: ${u.merged ? `loaded (${u.merged.sources.join(", ")}; ${u.enabled ? "enabled" : "disabled"})` : "not loaded"}`,
       `     Active: ${u.state} (${u.sub})${u.lastExit ? `; last exit: ${u.lastExit}` : ""}${u.restarts ? `; restarts: ${u.restarts}` : ""}`,
-      `   Main PID: ${u.mainPid ?? "-"} (host pid; PID 1 in its own PID namespace)`,
+      `   Main PID: ${u.mainPid ?? "-"} (host pid${u.mainPid ? `; ${this.nsPid(u.mainPid)} in the server's PID namespace` : ""})`,
       `        Log: ${this.journal}/${u.name}.log (inside the server: /var/log/sws-lab/${u.name}.log)`,
       "",
     ].join("\n");
@@ -348,5 +370,8 @@ export class Supervisor {
       const u = this.units.get(n);
       if (u && (u.wrapper || u.restartTimer)) await this.op(u, () => this.stopUnit(u));
     }
+    // Oneshot leftovers too, then the (now empty) cgroups.
+    for (const u of this.units.values()) if (u.name.endsWith(".service")) await killCgroup(this.cgroup(u));
+    removeServerCgroups(this.server);
   }
 }
