@@ -77,7 +77,7 @@ function published(model: Model, metric: string, dims: { [k: string]: string }):
     if (!VERIFIED.has(metric)) return `${metric} is not a metric any exporter exposes (monitoring/exporter-metrics)`;
     if (!scrapeJobs(server.roles).some((j) => j.job === jobOf(metric))) return `${metric} comes from ${jobOf(metric)}, which ${server.name} does not scrape`;
     const keys = Object.keys(dims).sort().join(",");
-    const ok = emfDeclarations(server.roles).some((d) =>
+    const ok = emfDeclarations(server.roles, model.database.topology === "cluster").some((d) =>
         d.metric_name_selectors.some((s) => goRe(s).test(metric)) &&
         d.dimensions.some((set) => [...set].sort().join(",") === keys) &&
         // A matcher on labels that are dimensions must accept their values (one on other labels,
@@ -401,6 +401,37 @@ describe("monitoring: AWS resources (Pulumi mocks)", function () {
                 assert.strictEqual(problem, undefined, `${a.name}: ${problem}`);
             }
         }
+    });
+
+    it("Galera (database.topology cluster): each node's alarms use names mysqld_exporter publishes on a Galera node, with that node's dimensions; the Prometheus rules alarm on the same thresholds", async () => {
+        const { model, created } = await run(SINKS.cloudwatch, "cwg", { database: { topology: "cluster" } } as Partial<SecuredWebStackArgs>);
+        const nodes = model.servers.filter((s) => s.roles.includes(Role.Database)).map((s) => s.name);
+        assert.deepStrictEqual(nodes, ["db-1", "db-2", "db-3"]);
+        const galera = ofType(created, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => /-alarm-galera-/.test(a.name));
+        assert.deepStrictEqual(galera.map((a) => a.name).sort(), nodes.flatMap((n) => ["flow-control", "recv-queue", "size"].map((w) => `cwg-alarm-galera-${w}-${n}`)).sort());
+        for (const a of galera) {
+            const metrics = a.inputs.metricName ? [{ metricName: a.inputs.metricName, dimensions: a.inputs.dimensions }] : a.inputs.metricQueries.filter((q: any) => q.metric).map((q: any) => q.metric);
+            for (const m of metrics) {
+                // A misspelt name (say wsrep_flow_control_paused_seconds) fails here: the list is what the exporter published in the lab's cluster.
+                assert.strictEqual(jobOf(m.metricName), "mysqld", `${a.name}: ${m.metricName} is not in monitoring/exporter-metrics/mysqld.txt`);
+                assert.strictEqual(published(model, m.metricName, m.dimensions), undefined, a.name);
+            }
+        }
+        // The Prometheus sink's rules (monitoring/prometheus-alerts.yaml): the same three conditions, same thresholds.
+        const rules = YAML.parse(fs.readFileSync(path.join(ROOT, "monitoring/prometheus-alerts.yaml"), "utf8")).groups.flatMap((g: any) => g.rules);
+        const expr = (name: string) => {
+            const r = rules.find((x: any) => x.alert === name || x.record === name);
+            assert.ok(r, `rule ${name}`);
+            return String(r.expr);
+        };
+        assert.match(expr("SwsGaleraClusterShrunk"), /mysql_global_status_wsrep_cluster_size\s+< on \(stack, environment\) group_left\s+count by \(stack, environment\) \(up\{job="mysqld"/);
+        assert.match(expr("sws:galera_flow_control_paused:ratio5m"), /rate\(mysql_global_status_wsrep_flow_control_paused_ns\[5m\]\) \/ 1e9/);
+        assert.strictEqual(Number(/> ([\d.]+)$/.exec(expr("SwsGaleraFlowControl").trim())![1]), mon.THRESHOLDS.galeraFlowControlPausedRatio);
+        assert.match(expr("SwsGaleraReplicationLag"), /mysql_global_status_wsrep_local_recv_queue/);
+        assert.strictEqual(Number(/> ([\d.]+)$/.exec(expr("SwsGaleraReplicationLag").trim())![1]), mon.THRESHOLDS.galeraRecvQueue);
+        assert.match(expr("SwsGaleraNodeNotPrimary"), /mysql_global_status_wsrep_cluster_status != 1 or mysql_global_status_wsrep_ready == 0/);
+        assert.match(expr("SwsGaleraReplicationSlow"), /mysql_galera_evs_repl_latency_avg_seconds > /);
+        for (const r of rules) for (const m of String(r.expr).match(/mysql_(?:global_status_wsrep|galera)_[a-z0-9_]+/g) ?? []) assert.strictEqual(jobOf(m), "mysqld", `${r.alert ?? r.record}: ${m}`);
     });
 
     it("HAProxy p95 panel: the Logs Insights parse matches HAProxy 2.6's httplog lines", () => {

@@ -9,6 +9,7 @@
  *   - a row written on each node is visible on the two others: lag measured from the row's own
  *     timestamp (written by the origin node's clock, the machine's) to the first poll that sees it.
  */
+import * as fs from "fs";
 import * as path from "path";
 import type { ServerModel } from "../../components/model";
 import { Ports } from "../../components/model";
@@ -73,6 +74,24 @@ function sClient(from: string, ip: string, port: number, caFile: string): { veri
   };
 }
 
+/** The Galera metric names the alarms use: CloudWatch's series (collector.ts) and the Prometheus rules. */
+export function galeraMetricNames(): string[] {
+  const { GALERA_SERIES } = require("../../components/payloads/collector") as typeof import("../../components/payloads/collector");
+  const rules = fs.readFileSync(path.join(__dirname, "..", "..", "monitoring", "prometheus-alerts.yaml"), "utf8");
+  return [...new Set([...GALERA_SERIES.names, ...(rules.match(/mysql_(?:global_status_wsrep|galera)_[a-z0-9_]+/g) ?? [])])].sort();
+}
+
+/** A server's exporter, scraped on its loopback from inside its namespace: metric name (unlabelled series) → value. */
+export function scrape(server: string, port: number): Map<string, number> {
+  const r = inNetns(server, "curl", ["-s", "--max-time", "5", `http://127.0.0.1:${port}/metrics`]);
+  const m = new Map<string, number>();
+  for (const l of r.stdout.split("\n")) {
+    const x = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{[^}]*\})?\s+(\S+)$/.exec(l);
+    if (x && !m.has(x[1])) m.set(x[1], Number(x[2]));
+  }
+  return m;
+}
+
 export function clusterStateCheck(ctx: CheckContext): Promise<CheckResult> {
   return timedCheck("cluster: nodes, TLS, health", async () => {
     const nodes = clusterNodes(ctx);
@@ -91,6 +110,20 @@ export function clusterStateCheck(ctx: CheckContext): Promise<CheckResult> {
     const other = "/etc/ssl/certs/ca-certificates.crt";
     const s = sClient(nodes[1].name, nodes[0].privateIp, Ports.galera, other);
     probes.push({ name: `a client trusting only the public CAs is refused by ${nodes[0].name}:${Ports.galera}`, ok: s.verify !== "OK", detail: s.verify });
+    // Galera monitoring: each node's mysqld_exporter publishes every Galera series the alarms use
+    // (CloudWatch's GALERA_SERIES and monitoring/prometheus-alerts.yaml), with the values of a healthy node.
+    const wanted = galeraMetricNames();
+    for (const n of nodes) {
+      const m = scrape(n.name, Ports.local.mysqldExporter);
+      const missing = wanted.filter((w) => !m.has(w));
+      const size = m.get("mysql_global_status_wsrep_cluster_size");
+      const primary = m.get("mysql_global_status_wsrep_cluster_status");
+      probes.push({
+        name: `${n.name}'s mysqld_exporter publishes the ${wanted.length} Galera series the alarms and rules use; cluster size ${nodes.length}, primary`,
+        ok: m.size > 0 && missing.length === 0 && size === nodes.length && primary === 1,
+        detail: m.size === 0 ? "no answer from the exporter" : `${missing.length ? `missing ${missing.join(", ")}; ` : ""}wsrep_cluster_size ${size}, wsrep_cluster_status ${primary}, recv queue ${m.get("mysql_global_status_wsrep_local_recv_queue")}, flow control paused ${m.get("mysql_global_status_wsrep_flow_control_paused_ns")} ns, repl latency avg ${m.get("mysql_galera_evs_repl_latency_avg_seconds")} s`,
+      });
+    }
     // The app servers' HAProxy checks: every node healthy.
     for (const app of ctx.rendered.model.servers.filter((x) => x.roles.includes("app"))) {
       const answers = nodes.map((n) => `${n.name} ${healthOf(app.name, n)}`);

@@ -9,8 +9,16 @@
  *   4. sws-restore --to T  (dump + binlog replay up to T), timed
  *   5. compare: a1 and a2 exactly as written (count + checksum), b absent; the app answers again;
  *      the dump and binlogs it restored from are objects in the emulated bucket
+ * database.topology "cluster": the drill runs on the first node (db-1, its own backups). The
+ * DROP DATABASE replicates to every node (the mistake a backup is for); a point-in-time restore
+ * rewinds the whole cluster, so the other nodes are stopped first (docs/operations.md), db-1 is
+ * restored and founds the cluster again from the restored data (sws-db-galera-join: first node,
+ * no grastate.dat, no synced peer), and the others, started again, take a full state transfer
+ * (SST) from it: a1 and a2 exact and b absent on every node.
  */
 import * as fs from "fs";
+import * as path from "path";
+import { STATE } from "../files";
 import { BACKUP_METRIC, BACKUP_UNITS } from "../../components/payloads/backup";
 import type { RenderedStack } from "../../components/render";
 import { readState, RENDERED_FILE } from "../state";
@@ -19,6 +27,7 @@ import { bucketReport } from "../aws/emulator";
 import { readAwsState } from "../aws/setup";
 import { RunResult } from "../shell";
 import { sleep } from "../processes";
+import { synced, wsrepState } from "../checks/cluster";
 
 export interface BackupDrillReport {
   ok: boolean;
@@ -41,6 +50,8 @@ export interface BackupDrillReport {
   restoreOutput: string;
   /** s3:// targets: the backup objects under the server's prefix in the emulated bucket. */
   objects: { full: number; binlog: number; bytes: number } | null;
+  /** database.topology "cluster": the other nodes, stopped for the restore, back by a full state transfer from the restored node. */
+  cluster: { node: string; droppedThere: boolean; syncedSeconds: number | null; sst: boolean; rowsMatch: boolean }[] | null;
 }
 
 const PHASES = [
@@ -92,6 +103,25 @@ async function systemctl(server: string, ...args: string[]): Promise<number> {
   return (Date.now() - t0) / 1000;
 }
 
+/** A unit's journal in the lab (the supervisor's log file of the unit), its size and what was appended since. */
+function unitLog(server: string, unit: string): string {
+  return path.join(STATE, "logs", server, "sws-lab", `${unit}.log`);
+}
+function logSize(server: string, unit: string): number {
+  try {
+    return fs.statSync(unitLog(server, unit)).size;
+  } catch {
+    return 0;
+  }
+}
+function logSince(server: string, unit: string, offset: number): string {
+  try {
+    return fs.readFileSync(unitLog(server, unit)).subarray(offset).toString("utf8");
+  } catch {
+    return "";
+  }
+}
+
 function scrapeMetric(server: string): { full: number | null; binlog: number | null } {
   const r = sh(server, ["curl", "-s", "--max-time", "5", "http://127.0.0.1:9100/metrics"]);
   const get = (kind: string) => {
@@ -105,8 +135,11 @@ export async function backupDrill(progress: (m: string) => void = () => undefine
   const st = readState();
   if (!st || st.status !== "up") throw new Error("the lab is not up: run `npm run lab -- up` first");
   const rendered = JSON.parse(fs.readFileSync(RENDERED_FILE, "utf8")) as RenderedStack;
-  const server = rendered.model.servers.find((s) => s.roles.includes("database"));
+  const dbServers = rendered.model.servers.filter((s) => s.roles.includes("database"));
+  const server = dbServers[0];
   if (!server) throw new Error("no database server in the lab's stack");
+  const isCluster = rendered.model.database.topology === "cluster";
+  const peers = isCluster ? dbServers.slice(1) : [];
   const s = server.name;
   const db = rendered.model.database.name;
   const env = must(s, ["cat", "/etc/sws/database.env"], "read /etc/sws/database.env");
@@ -152,6 +185,17 @@ export async function backupDrill(progress: (m: string) => void = () => undefine
 
   progress(`• destroy the database: DROP DATABASE ${db}, stop ${dbUnit}, wipe ${datadir}`);
   sql(s, "mysql", `DROP DATABASE \`${db}\`;`);
+  const peerLogs = new Map<string, number>();
+  const dropped = new Map<string, boolean>();
+  if (peers.length) {
+    // The mistake replicated (Galera is synchronous); then the rest of the cluster goes down for the rewind.
+    for (const p of peers) dropped.set(p.name, sh(p.name, ["mysql", "--protocol=socket", "-N", "-B", "-e", `SHOW DATABASES LIKE '${db}'`]).stdout.trim() === "");
+    progress(`• cluster: the DROP reached ${[...dropped].filter(([, v]) => v).map(([k]) => k).join(", ") || "no other node"}; stop ${dbUnit} on ${peers.map((p) => p.name).join(", ")} (a point-in-time restore rewinds every node)`);
+    for (const p of peers) {
+      peerLogs.set(p.name, logSize(p.name, dbUnit));
+      await systemctl(p.name, "stop", dbUnit);
+    }
+  }
   await systemctl(s, "stop", dbUnit);
   must(s, ["/bin/sh", "-c", `find "$1" -mindepth 1 -delete`, "sh", datadir], "wipe the datadir");
   const gone = sh(s, ["mysqladmin", "--protocol=socket", "ping"]);
@@ -175,12 +219,42 @@ export async function backupDrill(progress: (m: string) => void = () => undefine
     return { phase: p.phase, written: w?.n ?? 0, afterRestore: a?.n ?? 0, checksumMatches, expected: p.expected };
   });
 
+  // Cluster: the other nodes come back and take the restored data by a full state transfer.
+  let cluster: BackupDrillReport["cluster"] = null;
+  if (peers.length) {
+    progress(`• cluster: start ${dbUnit} on ${peers.map((p) => p.name).join(", ")}; they rejoin ${s}'s restored cluster`);
+    const t1 = Date.now();
+    for (const p of peers) await systemctl(p.name, "start", "--no-block", dbUnit);
+    const all = [server, ...peers];
+    const when = new Map<string, number>();
+    while (Date.now() - t1 < 600000 && when.size < peers.length) {
+      for (const p of peers) if (!when.has(p.name) && synced(wsrepState(p.name), all.length)) when.set(p.name, (Date.now() - t1) / 1000);
+      await sleep(500);
+    }
+    cluster = peers.map((p) => {
+      const log = logSince(p.name, dbUnit, peerLogs.get(p.name) ?? 0);
+      const t = when.has(p.name) ? tally(p.name, db) : new Map();
+      const rowsMatch = PHASES.every((ph) => {
+        const b = before.get(ph.phase);
+        const a = t.get(ph.phase);
+        return ph.expected === "present" ? !!b && !!a && a.n === b.n && a.sum === b.sum : !a;
+      });
+      const r = { node: p.name, droppedThere: dropped.get(p.name) ?? false, syncedSeconds: when.get(p.name) ?? null, sst: /wsrep_sst_mariabackup --role 'joiner'/.test(log), rowsMatch };
+      if (!r.droppedThere) problems.push(`${p.name}: the DROP DATABASE on ${s} did not reach it`);
+      if (r.syncedSeconds === null) problems.push(`${p.name}: not Synced in a cluster of ${all.length} within 600 s after its start`);
+      else if (!rowsMatch) problems.push(`${p.name}: the restored rows differ from ${s}'s (a1, a2 exact, b absent expected)`);
+      if (r.syncedSeconds !== null && !r.sst) problems.push(`${p.name}: rejoined without a full state transfer (its old data should have been replaced)`);
+      return r;
+    });
+  }
+
   // The application reconnects with the users sws-db-init re-applied.
   let appHealthy = false;
   const app = rendered.model.app;
-  const appAddr = server.roles.includes("web") ? "127.0.0.1" : server.privateIp;
+  const appServer = rendered.model.servers.find((x) => x.roles.includes("app")) ?? server;
+  const appAddr = appServer.roles.includes("web") ? "127.0.0.1" : appServer.privateIp;
   for (let i = 0; i < 40 && !appHealthy; i++) {
-    appHealthy = sh(s, ["curl", "-sf", "-o", "/dev/null", "--max-time", "2", `http://${appAddr}:${app.port}${app.healthPath}`]).code === 0;
+    appHealthy = sh(appServer.name, ["curl", "-sf", "-o", "/dev/null", "--max-time", "2", `http://${appAddr}:${app.port}${app.healthPath}`]).code === 0;
     if (!appHealthy) await sleep(250);
   }
   if (!appHealthy) problems.push(`the application's ${app.healthPath} does not answer 200 after the restore`);
@@ -189,7 +263,7 @@ export async function backupDrill(progress: (m: string) => void = () => undefine
   return {
     ok: problems.length === 0, server: s, target, restoreTo, rows,
     restoreSeconds: m ? Number(m[1]) : null, databaseDownSeconds: m ? Number(m[2]) : null, restoreCommandSeconds,
-    fullBackupSeconds, binlogShipSeconds, metric, appHealthy, problems, restoreOutput, objects,
+    fullBackupSeconds, binlogShipSeconds, metric, appHealthy, problems, restoreOutput, objects, cluster,
   };
 }
 
@@ -220,6 +294,7 @@ export async function runBackupDrill(opts: { json: boolean }): Promise<boolean> 
     `  backup runs    full ${rep.fullBackupSeconds.toFixed(1)} s, binlog shipping ${rep.binlogShipSeconds.toFixed(1)} s`,
     ...(rep.objects ? [`  in the bucket  ${rep.objects.full} full dump(s), ${rep.objects.binlog} binlog file(s), ${rep.objects.bytes} bytes under ${rep.target}/ (emulated S3, before the restore read them back)`] : []),
     `  metric         ${BACKUP_METRIC} full=${rep.metric.full ?? "missing"} binlog=${rep.metric.binlog ?? "missing"}`,
+    ...(rep.cluster ?? []).map((c) => `  cluster node   ${c.node}: the DROP reached it ${c.droppedThere ? "yes" : "NO"}; stopped for the restore, Synced again ${c.syncedSeconds === null ? "NEVER" : `${c.syncedSeconds.toFixed(1)} s after its start`} by ${c.sst ? "a full state transfer (SST) from the restored node" : "NO full state transfer"}; rows ${c.rowsMatch ? "as restored (a1, a2 exact, b absent)" : "DIFFER"}`),
     `  application    ${rep.appHealthy ? "healthy again" : "NOT healthy"}`,
     ...rep.problems.map((p) => `  problem        ${p}`),
     "",

@@ -24,7 +24,8 @@ import { inNetns, netnsPath } from "../namespaces";
 import { CLIENTS_DIR } from "../files";
 import { signal, sleep } from "../processes";
 import { CheckContext, CheckResult, timedCheck } from "../checks/common";
-import { Probe, clusterNodes, describeState, probeResult, sql, synced, wsrepState } from "../checks/cluster";
+import { Probe, clusterNodes, describeState, probeResult, scrape, sql, synced, wsrepState } from "../checks/cluster";
+import { Ports } from "../../components/model";
 
 const UNIT = "mariadb.service";
 
@@ -186,6 +187,18 @@ export function partitionDrill(ctx: CheckContext): Promise<CheckResult> {
     }
     minorityWrite = sql(cut.name, `INSERT INTO \`${db}\`.visits (client, note) VALUES ('lab-minority', '${note}-minority')`);
     majorityState = majority.map((n) => `${n.name}: ${describeState(wsrepState(n.name))}`).join("; ");
+    // What the monitoring sees meanwhile (each node's own exporter): the series the Galera alarms
+    // watch say "not primary" on the cut node and "2 of 3" on the others (SwsGaleraNodeNotPrimary,
+    // SwsGaleraClusterShrunk, and CloudWatch's galera-size alarms, would fire).
+    const seen = nodes.map((n) => ({ n: n.name, m: scrape(n.name, Ports.local.mysqldExporter) }));
+    const fmt = seen.map((x) => `${x.n}: size ${x.m.get("mysql_global_status_wsrep_cluster_size")}, status ${x.m.get("mysql_global_status_wsrep_cluster_status")}`).join("; ");
+    probes.push({
+      name: "the Galera alarm series show it: the cut node not primary, the others in a component of 2",
+      ok: seen.every((x) => x.n === cut.name
+        ? x.m.get("mysql_global_status_wsrep_cluster_status") === 0
+        : x.m.get("mysql_global_status_wsrep_cluster_size") === nodes.length - 1 && x.m.get("mysql_global_status_wsrep_cluster_status") === 1),
+      detail: fmt,
+    });
     probes.push({ name: `${cut.name} cut off leaves the primary component`, ok: leftMs !== null, detail: leftMs !== null ? `${minority}, ${leftMs} ms after the cut` : `still ${describeState(wsrepState(cut.name))}` });
     probes.push({ name: `${cut.name} (minority) refuses writes: no split brain`, ok: minorityWrite.code !== 0, detail: minorityWrite.code !== 0 ? minorityWrite.err.split("\n")[0] : "the write succeeded" });
     probes.push({ name: `${majority.map((n) => n.name).join(" + ")} keep a primary component of 2`, ok: majority.every((n) => synced(wsrepState(n.name), 2)), detail: majorityState });
