@@ -22,7 +22,7 @@ import { awsHosts, awsSettings } from "./aws/hosts";
 import { labArtifact } from "./aws/artifact";
 import { runProgram } from "./aws/program";
 import { COMPONENT, prepareInstances, PROGRAM_FILE, programUserData, startLabAws } from "./aws/setup";
-import { createRoot, destroyRoot, listRoots, rootPaths, writeInRoot } from "./root";
+import { createRoot, destroyRoot, listRoots, rootPaths, stopInit, writeInRoot } from "./root";
 import { startSink } from "./sink";
 import { prepareCollectors } from "./collector";
 import { HARD_NOFILE } from "./supervisor/spawn";
@@ -359,6 +359,8 @@ async function down(): Promise<number> {
     const t = Date.now();
     while (Object.values(sups).some(alive) && Date.now() - t < 25000) await sleep(100);
     for (const pid of Object.values(sups)) if (alive(pid)) signal(pid, "SIGKILL");
+    // Then each server's init (PID 1 of its PID namespace): whatever still ran in the server ends with it.
+    for (const r of listRoots()) stopInit(r);
   });
   await step("stop helpers (pebble, challtestsrv, sink, the AWS host, VPC resolver, IMDS)", async () => {
     const s = await stopHelpers();

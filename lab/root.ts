@@ -145,6 +145,17 @@ function readOr(file: string): string {
   }
 }
 
+/** End the server's init and with it every process left in the server's PID namespace. */
+export function stopInit(server: string): boolean {
+  const init = serverInitPid(server);
+  if (!alive(init) || !/sws-lab-init/.test(readOr(`/proc/${init}/cmdline`))) return false;
+  // SIGKILL to a PID namespace's init ends every process in it (its unshare parent then exits).
+  process.kill(init, "SIGKILL");
+  const t0 = Date.now();
+  while (alive(init) && Date.now() - t0 < 2000) sleepSync(20);
+  return true;
+}
+
 /** Host pid of the server's init, or 0 when it has none (root not created, or torn down). */
 export function serverInitPid(server: string): number {
   return Number(readOr(rootPaths(server).initPid).trim()) || 0;
@@ -190,9 +201,7 @@ export function writeInRoot(server: string, file: string, content: string, mode:
 /** Unmount everything of a server root and remove its state. */
 export function destroyRoot(server: string): void {
   const p = rootPaths(server);
-  const init = serverInitPid(server);
-  // SIGKILL to a PID namespace's init ends every process in it.
-  if (alive(init) && /sws-lab-init/.test(readOr(`/proc/${init}/cmdline`))) process.kill(init, "SIGKILL");
+  stopInit(server);
   for (const f of [p.mntNs, p.utsNs]) {
     if (isMounted(f)) run("umount", [f]);
   }

@@ -239,7 +239,7 @@ export async function backupDrill(progress: (m: string) => void = () => undefine
         const a = t.get(ph.phase);
         return ph.expected === "present" ? !!b && !!a && a.n === b.n && a.sum === b.sum : !a;
       });
-      const r = { node: p.name, droppedThere: dropped.get(p.name) ?? false, syncedSeconds: when.get(p.name) ?? null, sst: /wsrep_sst_mariabackup --role 'joiner'/.test(log), rowsMatch };
+      const r = { node: p.name, droppedThere: dropped.get(p.name) ?? false, syncedSeconds: when.get(p.name) ?? null, sst: /Proceeding with SST|mariabackup SST completed on joiner/.test(log), rowsMatch };
       if (!r.droppedThere) problems.push(`${p.name}: the DROP DATABASE on ${s} did not reach it`);
       if (r.syncedSeconds === null) problems.push(`${p.name}: not Synced in a cluster of ${all.length} within 600 s after its start`);
       else if (!rowsMatch) problems.push(`${p.name}: the restored rows differ from ${s}'s (a1, a2 exact, b absent expected)`);

@@ -132,8 +132,10 @@ export function killNodeDrill(ctx: CheckContext, victimIndex = 1): Promise<Check
     const rejoinMs = tRejoin && allMs !== null ? tRejoin - tKill : null;
     const after = await unitInfo(victim.name);
     const log = logSince(after?.log ?? before.log, logOffset);
-    const ist = /IST received/.test(log);
-    const sst = /SST (started|request)|Running: 'wsrep_sst_mariabackup --role 'joiner'/.test(log);
+    // The joiner always runs the SST script; it either receives a full copy ("Proceeding with SST")
+    // or is told by the donor to take an IST ("Running IST", then "IST received").
+    const ist = /IST received|mariabackup IST completed on joiner/.test(log);
+    const sst = /Proceeding with SST|mariabackup SST completed on joiner/.test(log);
     probes.push({
       name: `${victim.name} rejoined by itself (restarted by its unit) and is Synced in a cluster of ${nodes.length}`,
       ok: rejoinMs !== null && (after?.restarts ?? 0) > (before.restarts ?? 0),
