@@ -140,6 +140,23 @@ describe("lab: the hardened profile (lab-stack.hardened.yaml)", () => {
   });
 });
 
+describe("lab: the cluster profile (lab-stack.cluster.yaml)", () => {
+  it("is the default profile with database.topology cluster and nothing else changed: lb, web-1, app-1 (app only), db-1..3", () => {
+    const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const base = loadConfig();
+    const cfg = loadConfig("cluster");
+    const { database, ...rest } = cfg.stack as typeof cfg.stack & { database?: unknown };
+    const { database: _baseDatabase, ...baseRest } = base.stack as typeof base.stack & { database?: unknown };
+    assert.deepStrictEqual(rest, baseRest);
+    assert.deepStrictEqual(database, { topology: "cluster" });
+    assert.deepStrictEqual(cfg.lab, base.lab);
+    const rendered = render(cfg, CA, CA);
+    assert.strictEqual(rendered.model.database.topology, "cluster");
+    const roles = Object.fromEntries(rendered.model.servers.map((s) => [s.name, [...s.roles].sort().join("+")]));
+    assert.deepStrictEqual(roles, { lb: "balancer", "web-1": "web", "app-1": "app", "db-1": "database", "db-2": "database", "db-3": "database" });
+  });
+});
+
 describe("lab: the monitoring-sink profiles (lab-stack.sumologic.yaml, lab-stack.cloudwatch.yaml)", () => {
   const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
   const base = loadConfig();
