@@ -42,12 +42,12 @@ function phases(server: string, db: string): { [phase: string]: number } {
   return out;
 }
 
-function insert(server: string, db: string, phase: string, rows: number): void {
+function insert(server: string, db: string, phase: string, rows: number, table = "sws_drill"): void {
   const stmts: string[] = [];
   for (let i = 0; i < rows; i += 50) {
     const v = [];
     for (let j = i; j < Math.min(rows, i + 50); j++) v.push(`('${phase}')`);
-    stmts.push(`INSERT INTO sws_drill (phase) VALUES ${v.join(",")};`);
+    stmts.push(`INSERT INTO ${table} (phase) VALUES ${v.join(",")};`);
   }
   sql(server, db, stmts.join("\n"));
 }
@@ -145,7 +145,7 @@ export async function promoteDrill(say: (l: string) => void): Promise<{ ok: bool
   }
   // Hold the replica's SQL thread: what arrives now is received, not applied.
   must(replica, ["mysql", "--protocol=socket", "-e", "STOP SLAVE SQL_THREAD;"], "stop the SQL thread");
-  insert(primary, db, "w", 1000); // acknowledged: each statement returned after its commit
+  insert(primary, db, "w", 1000, "sws_promote"); // acknowledged: each statement returned after its commit
   const acked = Number(sql(primary, db, "SELECT COUNT(*) FROM sws_promote;").trim());
   await sleep(1500); // the I/O thread receives them
   const status = (k: string) => new RegExp(`^\\s*${k}: (.*)$`, "m").exec(must(replica, ["mysql", "--protocol=socket", "-e", "SHOW SLAVE STATUS\\G"], "status"))?.[1] ?? "";
