@@ -107,6 +107,22 @@ function startSupervisor(server: string): number {
   return child.pid!;
 }
 
+/**
+ * One server's machine adaptation (in its /run, so `up` and every reboot write it): HAProxy needs
+ * ~2 fds per connection of `maxconn`; see `up`. Returns the note, or undefined when none is needed.
+ */
+function machineAdaptation(server: string, userData: string): string | undefined {
+  const cfgFile = (parseCloudConfig(userData).write_files ?? []).find((f) => f.path === "/etc/haproxy/haproxy.cfg");
+  const m = /^\s*maxconn\s+(\d+)/m.exec(cfgFile?.content ?? "");
+  if (!m) return undefined;
+  const need = 2 * Number(m[1]) + 100;
+  if (need <= HARD_NOFILE) return undefined;
+  const n = Math.floor((HARD_NOFILE - 200) / 2);
+  writeInRoot(server, "/run/systemd/system/haproxy.service.d/zz-sws-lab-nofile.conf",
+    `# sws-lab: this machine's hard RLIMIT_NOFILE is ${HARD_NOFILE}; maxconn ${m[1]} needs ~${need}.\n[Service]\nEnvironment="EXTRAOPTS=-S /run/haproxy-master.sock -n ${n}"\n`, "0644", "root:root");
+  return `machine limit: hard RLIMIT_NOFILE is ${HARD_NOFILE} here (no CAP_SYS_RESOURCE), HAProxy's maxconn ${m[1]} needs ~${need} fds: the lab starts it with \`-n ${n}\` through a runtime drop-in (/run/systemd/system/haproxy.service.d/zz-sws-lab-nofile.conf on ${server}); the payload is unchanged`;
+}
+
 function canConnect(sockPath: string): Promise<boolean> {
   return new Promise((res) => {
     const s = net.createConnection(sockPath);
@@ -245,16 +261,10 @@ async function up(profile = DEFAULT_PROFILE): Promise<number> {
   // runtime drop-in (/run, not the payload), and the lab says so.
   await step("machine adaptations", () => {
     for (const s of servers) {
-      const cfgFile = (parseCloudConfig(userData.get(s.name)!).write_files ?? []).find((f) => f.path === "/etc/haproxy/haproxy.cfg");
-      const m = /^\s*maxconn\s+(\d+)/m.exec(cfgFile?.content ?? "");
-      if (!m) continue;
-      const need = 2 * Number(m[1]) + 100;
-      if (need <= HARD_NOFILE) continue;
-      const n = Math.floor((HARD_NOFILE - 200) / 2);
-      writeInRoot(s.name, "/run/systemd/system/haproxy.service.d/zz-sws-lab-nofile.conf",
-        `# sws-lab: this machine's hard RLIMIT_NOFILE is ${HARD_NOFILE}; maxconn ${m[1]} needs ~${need}.\n[Service]\nEnvironment="EXTRAOPTS=-S /run/haproxy-master.sock -n ${n}"\n`, "0644", "root:root");
-      notes.push(`machine limit: hard RLIMIT_NOFILE is ${HARD_NOFILE} here (no CAP_SYS_RESOURCE), HAProxy's maxconn ${m[1]} needs ~${need} fds: the lab starts it with \`-n ${n}\` through a runtime drop-in (/run/systemd/system/haproxy.service.d/zz-sws-lab-nofile.conf on ${s.name}); the payload is unchanged`);
-      log(`    note: ${notes[notes.length - 1]}`);
+      const note = machineAdaptation(s.name, userData.get(s.name)!);
+      if (!note) continue;
+      notes.push(note);
+      log(`    note: ${note}`);
     }
   });
   // The payload's monitoring client: the collector build (lab/collector.ts), before boot starts it.
@@ -466,6 +476,13 @@ async function main(): Promise<number> {
         const { runAppUpdateDrill } = await import("./drills/appUpdate");
         return runAppUpdateDrill(json);
       }
+      if (args.includes("reboot")) {
+        // --server <name>: the server to reboot (default: the database server).
+        const si = args.indexOf("--server");
+        if (si >= 0 && !args[si + 1]) throw new Error("--server needs a server name");
+        const { runRebootDrill } = await import("./drills/reboot");
+        return runRebootDrill(si >= 0 ? args[si + 1] : undefined, { startSupervisor, adapt: machineAdaptation }, json);
+      }
       if (args.includes("backup")) {
         if (json) setQuiet(true);
         const { runBackupDrill } = await import("./drills/backup");
@@ -489,7 +506,7 @@ async function main(): Promise<number> {
       return bench(json, i >= 0 ? Number(args[i + 1]) : 10, n >= 0 ? Number(args[n + 1]) : 3);
     }
     default:
-      process.stdout.write("usage: npm run lab -- up [--profile default|hardened|sumologic|cloudwatch|cluster] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,partition,haproxy,telemetry,hostile] | drill backup [--json] | drill app-update|peers|restore-interrupt|promote [--json] | bench [--json] [--duration S] [--runs N]\n");
+      process.stdout.write("usage: npm run lab -- up [--profile default|hardened|sumologic|cloudwatch|cluster] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,partition,haproxy,telemetry,hostile] | drill backup [--json] | drill app-update|peers|restore-interrupt|promote [--json] | drill reboot [--server <name>] [--json] | bench [--json] [--duration S] [--runs N]\n");
       return cmd === "help" ? 0 : 2;
   }
 }
