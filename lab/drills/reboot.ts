@@ -3,7 +3,7 @@
  * server): what a reboot of one server does to the running site.
  *
  *   before   acknowledged inserts through the site (POST /visit, 201 only after the commit); the
- *            units the server runs, the inode of every file its sws-fetch installed, a marker in
+ *            units the server runs, the the files its sws-fetch installed, a marker in
  *            each of its tmpfs (/run, /tmp, /dev/shm);
  *   power    every process of the server SIGKILLed: its supervisor (the lab's systemd) and its
  *            init (PID 1 of the server's PID namespace: every process in it dies with it), no
@@ -14,8 +14,8 @@
  *            EC2 gives it (resolver, the attached data volume), the lab's runtime files in /run
  *            (collector copy, HAProxy's fd limit), a new supervisor, then the user data the program
  *            registered, cloud-init's steps and runcmd (sws-fetch reads SSM in the lab's AWS again);
- *   after    every unit that was active is active again; every fetched file is a new file (new
- *            inode) whose SHA-256 equals the program's parameter and the lab AWS's; the markers are
+ *   after    every unit that was active is active again; every fetched file was written again by
+ *            this boot (its change time) and its SHA-256 equals the program's parameter and the lab AWS's; the markers are
  *            gone; every acknowledged row is in the database; the site answers /healthz through the
  *            balancer and acknowledges new inserts. Time to healthy (kill → all of that) printed.
  *
@@ -78,14 +78,18 @@ function healthz(ctx: ReturnType<typeof context>): boolean {
   return inNetns(ctx.client, "curl", ["-sf", "-o", "/dev/null", "--max-time", "5", "--cacert", state.caBundle, "--resolve", `${state.domain}:443:${state.balancer.ip}`, `https://${state.domain}/healthz`]).code === 0;
 }
 
-/** SHA-256, inode and mode of each file (inside the server). */
-function filesOn(server: string, paths: string[]): Map<string, { sha256: string; inode: string; mode: string }> {
-  const script = 'for f; do [ -f "$f" ] && printf "%s %s %s %s\\n" "$(sha256sum < "$f" | cut -d" " -f1)" "$(stat -c %i "$f")" "$(stat -c %a "$f")" "$f"; done; exit 0';
+/**
+ * SHA-256, change time (s) and mode of each file (inside the server). The change time, not the
+ * inode, tells a file written by this boot: the secrets live on the new tmpfs /run, whose inode
+ * numbers start over (the lab's first run saw the same numbers there).
+ */
+function filesOn(server: string, paths: string[]): Map<string, { sha256: string; ctime: number; mode: string }> {
+  const script = 'for f; do [ -f "$f" ] && printf "%s %s %s %s\\n" "$(sha256sum < "$f" | cut -d" " -f1)" "$(stat -c %Z "$f")" "$(stat -c %a "$f")" "$f"; done; exit 0';
   const r = inRoot(server, ["/bin/sh", "-c", script, "sh", ...paths]);
-  const out = new Map<string, { sha256: string; inode: string; mode: string }>();
+  const out = new Map<string, { sha256: string; ctime: number; mode: string }>();
   for (const l of r.stdout.split("\n")) {
     const m = /^([0-9a-f]{64}) (\d+) (\d+) (.+)$/.exec(l);
-    if (m) out.set(m[4], { sha256: m[1], inode: m[2], mode: m[3].padStart(4, "0") });
+    if (m) out.set(m[4], { sha256: m[1], ctime: Number(m[2]), mode: m[3].padStart(4, "0") });
   }
   return out;
 }
@@ -232,10 +236,12 @@ export async function rebootDrill(serverArg: string | undefined, hooks: BootHook
   const aws = readAwsState();
   const emulator = aws ? emulatorParameterDigests(aws.host, entries1.map((e) => e.parameter)) : new Map<string, string>();
   const cmp = compareFetched([{ server, fetchList: list1, file: (f) => files1.get(f) }], programParameterDigests(program), emulator);
-  const same = entries1.filter((e) => files0.get(e.path)?.inode === files1.get(e.path)?.inode);
+  // Written by this boot: changed at or after the boot began (whole seconds), and before it the file existed too.
+  const bootSec = Math.floor(tBoot / 1000);
+  const same = entries1.filter((e) => !files0.get(e.path) || (files1.get(e.path)?.ctime ?? 0) < bootSec);
   add(entries1.length > 0 && entries1.length === entries.length && !cmp.problems.length && cmp.rows.every((r) => r.ok),
     `${entries1.length} fetched files (${entries1.filter((e) => e.kind === "-").length} secrets): every SHA-256 equals the program's parameter and the lab AWS's${cmp.problems.length ? ` — ${cmp.problems.join("; ")}` : ""}`);
-  add(entries1.length > 0 && !same.length, `each of them written again by this boot's sws-fetch (new inode)${same.length ? `; unchanged: ${same.map((e) => e.path).join(" ")}` : ""}`);
+  add(entries1.length > 0 && !same.length, `each of them present before and written again by this boot's sws-fetch (changed at or after the boot began)${same.length ? `; not: ${same.map((e) => e.path).join(" ")}` : ""}`);
   const markers1 = MARKERS.filter((m) => inRoot(server, ["test", "-e", m]).code === 0);
   add(markers0.length === MARKERS.length && !markers1.length, `tmpfs cleared: markers written before (${markers0.length}/${MARKERS.length}), present after: ${markers1.length ? markers1.join(" ") : "none"}`);
 
