@@ -303,7 +303,7 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
     lines.push(`${nginxOk ? "✓" : "✗"} web tier (${nginx.map((x) => `${x.metric}${JSON.stringify(x.match)}`).join(" + ")} at the sink): +${delta.toFixed(0)} raw over ${(after.t - before.t).toFixed(1)} s, background ${background.toFixed(1)} (median ${bgRate.toFixed(2)}/s over the quiet minute before, summed over ${rates.length} web server(s): health checks + stub_status scrapes) → ${corrected.toFixed(1)} for ${N} sent (± ${tol} allowed)`);
     lines.push(`${hOk ? "✓" : "✗"} balancer (${balancer.what} at the sink): +${hDelta.toFixed(0)} for ${N} sent`);
 
-    // 2b. The burst's access-log lines as log records at the sink: exactly N per host.
+    // 2b. The burst's access-log lines as log records at the sink: N per host (± 1 %, see below).
     if (logReader) {
       const got = () => Object.fromEntries(logHosts.map((h) => [h, logReader!.count(h, needle) - logsBefore[h]]));
       let logs = got();
@@ -311,9 +311,12 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
         logs = got();
         return logHosts.every((h) => logs[h] >= N);
       }, 60000, 2000).catch(() => undefined);
-      const logsOk = logHosts.every((h) => logs[h] === N);
+      // Same ± 1 % as the counters: HAProxy writes its log to stdout without blocking and drops a
+      // line rather than stall traffic when the pipe is full (HAProxy's "log" docs: fd/stdout targets
+      // are non-blocking), so an exact count failed once in CI (lb +2999 of 3000 at the Sumo Logic sink).
+      const logsOk = logHosts.every((h) => Math.abs(logs[h] - N) <= tol);
       ok &&= logsOk;
-      lines.push(`${logsOk ? "✓" : "✗"} access-log lines of the burst ("${needle.trim()}") as log records at the sink (${logReader.describe}): ${logHosts.map((h) => `${h} +${logs[h]}`).join(", ")} for ${N} sent`);
+      lines.push(`${logsOk ? "✓" : "✗"} access-log lines of the burst ("${needle.trim()}") as log records at the sink (${logReader.describe}): ${logHosts.map((h) => `${h} +${logs[h]}`).join(", ")} for ${N} sent (± ${tol} allowed)`);
       details.logs = { before: logsBefore, delta: logs, ok: logsOk };
     }
 
