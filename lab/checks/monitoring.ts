@@ -311,9 +311,9 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
         logs = got();
         return logHosts.every((h) => logs[h] >= N);
       }, 60000, 2000).catch(() => undefined);
-      // Same ± 1 % as the counters: HAProxy writes its log to stdout without blocking and drops a
-      // line rather than stall traffic when the pipe is full (HAProxy's "log" docs: fd/stdout targets
-      // are non-blocking), so an exact count failed once in CI (lb +2999 of 3000 at the Sumo Logic sink).
+      // Same ± 1 % as the counters. lb came up one line short (+2999 of 3000) in two runs on
+      // 2026-11-30 (Sumo Logic sink); the cause is NOT established — HAProxy writes its stdout log
+      // without blocking and may drop a line, or one line is still unread by filelog. To investigate.
       const logsOk = logHosts.every((h) => Math.abs(logs[h] - N) <= tol);
       ok &&= logsOk;
       lines.push(`${logsOk ? "✓" : "✗"} access-log lines of the burst ("${needle.trim()}") as log records at the sink (${logReader.describe}): ${logHosts.map((h) => `${h} +${logs[h]}`).join(", ")} for ${N} sent (± ${tol} allowed)`);
