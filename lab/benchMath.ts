@@ -123,13 +123,8 @@ export function medianOf(v: number[]): number {
   return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
 }
 
-export interface RunSummary {
-  rps: number;
-  requests: number;
-  p50ms: number | null;
-  p99ms: number | null;
-  meanMs: number | null;
-  errors: number;
+/** One run's load figures (the client's own, as LoadResult has them) with the CPU by host. */
+export interface RunSummary extends Pick<LoadResult, "rps" | "requests" | "p50ms" | "p99ms" | "meanMs" | "errors"> {
   cpuUsPerRequest: Record<string, number>;
   cpuUsPerRequestGross: Record<string, number>;
   machineBusy: number;
