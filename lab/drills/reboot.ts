@@ -56,7 +56,7 @@ interface Line { ok: boolean; text: string }
 
 const MARKERS = ["/run/sws-lab-reboot-marker", "/tmp/sws-lab-reboot-marker", "/dev/shm/sws-lab-reboot-marker"];
 
-function inserts(ctx: ReturnType<typeof context>, note: string, count: number): { attempted: number; acked: number; failed: number; statuses: Record<string, number> } {
+export function inserts(ctx: ReturnType<typeof context>, note: string, count: number): { attempted: number; acked: number; failed: number; statuses: Record<string, number> } {
   const { state } = ctx;
   const r = spawnSync("nsenter", [`--net=${netnsPath(ctx.client)}`, "--", process.execPath, path.join(CLIENTS_DIR, "inserts.js"),
     state.balancer.ip, state.domain, note, String(count), "60000", state.caBundle], { env: cleanEnv(), encoding: "utf8", timeout: 90000 });
@@ -68,12 +68,12 @@ function inserts(ctx: ReturnType<typeof context>, note: string, count: number): 
   }
 }
 
-function rowCount(dbServer: string, db: string, note: string): number | string {
+export function rowCount(dbServer: string, db: string, note: string): number | string {
   const r = inRoot(dbServer, ["mysql", "--protocol=socket", "-N", "-B", db, "-e", `SELECT COUNT(*) FROM visits WHERE note = '${note}'`]);
   return r.code === 0 ? Number(r.stdout.trim()) : `mysql exit ${r.code}: ${r.stderr.trim().split("\n")[0]}`;
 }
 
-function healthz(ctx: ReturnType<typeof context>): boolean {
+export function healthz(ctx: ReturnType<typeof context>): boolean {
   const { state } = ctx;
   return inNetns(ctx.client, "curl", ["-sf", "-o", "/dev/null", "--max-time", "5", "--cacert", state.caBundle, "--resolve", `${state.domain}:443:${state.balancer.ip}`, `https://${state.domain}/healthz`]).code === 0;
 }
@@ -123,13 +123,63 @@ function serverPids(server: string, mntIno: number, pidNsLink: string): number[]
   return out;
 }
 
-async function supervisorUp(server: string, timeoutMs: number): Promise<boolean> {
+export async function supervisorUp(server: string, timeoutMs: number): Promise<boolean> {
   const t0 = Date.now();
   while (Date.now() - t0 < timeoutMs) {
     if (fs.existsSync(supervisorSocket(server)) && (await supervisorDump(server))) return true;
     await sleep(100);
   }
   return false;
+}
+
+/** What powerOff did: every process of the server SIGKILLed, its mount/UTS namespaces released. */
+export interface PowerOff {
+  /** Every process gone (supervisor, init and the rest), and there were some. */
+  ok: boolean;
+  /** The server's mount and UTS namespaces released (its tmpfs with them); the overlay root still mounted. */
+  released: boolean;
+  /** The host pids that were in the server's namespaces before the kill. */
+  killed: number[];
+  /** When the kill began (ms since the epoch). */
+  tKill: number;
+  text: string;
+}
+
+/**
+ * Power a server off as a machine loses power, short of its disk: its supervisor (the lab's
+ * systemd) and its init (PID 1 of its PID namespace: every process in it dies with it) SIGKILLed,
+ * then its mount + UTS namespaces released, so its tmpfs /run, /tmp and /dev/shm are gone. Its
+ * root (the overlay) is left mounted and untouched: the caller boots it again (reboot) or
+ * discards it (replacement).
+ */
+export async function powerOff(server: string): Promise<PowerOff> {
+  const p = rootPaths(server);
+  const st = readState()!;
+  const supPid = st.supervisors[server] ?? readJson<Record<string, number[]>>(supervisorPidsFile(server), {}).supervisor?.[0];
+  const mntIno = nsInode(p.mntNs);
+  const initPid = serverInitPid(server);
+  let pidNsLink = "";
+  try {
+    pidNsLink = fs.readlinkSync(`/proc/${initPid}/ns/pid`);
+  } catch {
+    /* no init */
+  }
+  const before = serverPids(server, mntIno, pidNsLink);
+  const tKill = Date.now();
+  if (supPid) signal(supPid, "SIGKILL");
+  stopInit(server);
+  let left = serverPids(server, mntIno, pidNsLink);
+  for (let i = 0; i < 50 && (left.length || (supPid && alive(supPid))); i++) {
+    await sleep(20);
+    left = serverPids(server, mntIno, pidNsLink);
+  }
+  const ok = !left.length && !(supPid && alive(supPid)) && before.length > 1;
+  for (const f of [p.mntNs, p.utsNs]) if (isMounted(f)) run("umount", [f]);
+  return {
+    ok, killed: before, tKill,
+    released: !isMounted(p.mntNs) && !isMounted(p.utsNs) && isMounted(p.merged),
+    text: `every process of ${server} SIGKILLed: its supervisor (pid ${supPid}) and its init (pid ${initPid}) with the ${before.length} processes in its namespaces; left: ${left.length ? left.join(" ") : "none"}`,
+  };
 }
 
 export async function rebootDrill(serverArg: string | undefined, hooks: BootHooks, say: (l: string) => void): Promise<{ ok: boolean; lines: string[]; figures: Record<string, unknown> }> {
@@ -163,32 +213,14 @@ export async function rebootDrill(serverArg: string | undefined, hooks: BootHook
   const markers0 = MARKERS.filter((m) => inRoot(server, ["test", "-e", m]).code === 0);
   say(`• ${server} (${sm.roles.join("+")}): ${units.length} active units, ${entries.length} fetched files (${entries.filter((e) => e.kind === "-").length} secrets), markers in ${markers0.join(" ")}`);
 
-  // ---- power: every process of the server killed
   const p = rootPaths(server);
   const st = readState()!;
-  const supPid = st.supervisors[server] ?? readJson<Record<string, number[]>>(supervisorPidsFile(server), {}).supervisor?.[0];
-  const mntIno = nsInode(p.mntNs);
-  const initPid = serverInitPid(server);
-  let pidNsLink = "";
-  try {
-    pidNsLink = fs.readlinkSync(`/proc/${initPid}/ns/pid`);
-  } catch {
-    /* no init */
-  }
-  const before = serverPids(server, mntIno, pidNsLink);
-  const tKill = Date.now();
-  if (supPid) signal(supPid, "SIGKILL");
-  stopInit(server);
-  let left = serverPids(server, mntIno, pidNsLink);
-  for (let i = 0; i < 50 && (left.length || (supPid && alive(supPid))); i++) {
-    await sleep(20);
-    left = serverPids(server, mntIno, pidNsLink);
-  }
-  add(!left.length && !(supPid && alive(supPid)) && before.length > 1,
-    `every process of ${server} SIGKILLed: its supervisor (pid ${supPid}) and its init (pid ${initPid}) with the ${before.length} processes in its namespaces; left: ${left.length ? left.join(" ") : "none"}`);
-  // Its mount + UTS namespaces released: the tmpfs /run, /tmp, /dev/shm go with them.
-  for (const f of [p.mntNs, p.utsNs]) if (isMounted(f)) run("umount", [f]);
-  add(!isMounted(p.mntNs) && !isMounted(p.utsNs) && isMounted(p.merged), `${server}'s mount/UTS namespaces released (tmpfs gone); its root (overlay upper layer ${p.upper}) kept`);
+  // ---- power: every process of the server killed
+  const off = await powerOff(server);
+  const { tKill } = off;
+  const before = off.killed;
+  add(off.ok, off.text);
+  add(off.released, `${server}'s mount/UTS namespaces released (tmpfs gone); its root (overlay upper layer ${p.upper}) kept`);
 
   // ---- boot, through up's path
   const tBoot = Date.now();
