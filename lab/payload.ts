@@ -1,7 +1,8 @@
 /**
  * Boot a server's payload in its root, the way cloud-init does on EC2:
  *   init stage   write_files (cloud-init itself, offline), update_hostname, users_groups
- *   config stage packages: already installed on the machine (the roots share its /usr)
+ *   config stage packages: already installed on the machine (the roots share its /usr); the
+ *                root's enablement links become those their postinst scripts make (packageLinks.ts)
  *   final stage  write_files_deferred (cloud-init itself), then every runcmd step, in order
  * Every step runs as written, `sws-fetch` included: it reads SSM Parameter Store in the lab's AWS
  * (lab/aws/), with the instance role's credentials from IMDS, like on EC2.
@@ -10,6 +11,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { applyPackageLinks } from "./packageLinks";
 import { enterArgs, ROOT_ENV, rootPaths, writeInRoot } from "./root";
 
 /** The boot step that reads SSM Parameter Store (/usr/local/sbin/sws-fetch): timed on its own in `up`'s output. */
@@ -96,7 +98,12 @@ export async function bootServer(server: string, userData: string, progress: (m:
     const pk = cc.packages ?? [];
     const r = await inside(["dpkg-query", "-W", "-f", "${Package} ${Status}\\n", ...pk], 30000);
     const missing = pk.filter((x) => !new RegExp(`^${x.replace(/[+.]/g, "\\$&")} install ok installed$`, "m").test(r.out));
-    return missing.length ? { code: 1, note: `not installed: ${missing.join(" ")}` } : { code: 0 };
+    if (missing.length) return { code: 1, note: `not installed: ${missing.join(" ")}` };
+    // What the packages' postinst scripts enable on an instance (and nothing the root inherits from
+    // the machine's other packages): the units a reboot starts (packageLinks.ts).
+    const links = applyPackageLinks(p.merged, pk);
+    fs.appendFileSync(log, `enabled by the packages' postinst: ${links.map((l) => `${l.link} → ${l.target} (${l.owner})`).join(", ") || "nothing"}\n`);
+    return { code: 0, note: `enabled by their postinst: ${links.map((l) => path.basename(l.link)).join(" ") || "nothing"}` };
   });
   await timed("cloud-init write_files_deferred", () => ciStep("write_files_deferred"));
 

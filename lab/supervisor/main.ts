@@ -12,7 +12,10 @@
  * systemctl.ts, unit loading in unitFiles.ts, spawning in spawn.ts, the restart policy in
  * restartPolicy.ts.
  *
- * Usage: node -r ts-node/register/transpile-only lab/supervisor/main.ts <server>
+ * Usage: node -r ts-node/register/transpile-only lab/supervisor/main.ts <server> [--boot]
+ *   --boot   start what the root's enablement links pull into multi-user.target, as systemd does
+ *            when the machine boots (boot.ts); without it nothing starts until asked (`up`: cloud-init's
+ *            runcmd does the first boot's starts).
  */
 import * as fs from "fs";
 import * as net from "net";
@@ -25,7 +28,8 @@ import { systemctl } from "./systemctl";
 
 async function main(): Promise<void> {
   const server = process.argv[2];
-  if (!server) throw new Error("usage: supervisor/main.ts <server>");
+  if (!server || server.startsWith("-")) throw new Error("usage: supervisor/main.ts <server> [--boot]");
+  const bootMode = process.argv.slice(3).includes("--boot");
   const sup = new Supervisor(server);
   await sup.root.start();
   mkdirp(path.join(STATE, "run"));
@@ -81,7 +85,9 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => void shutdown());
   process.on("SIGINT", () => void shutdown());
-  sup.log(`supervisor for ${server} ready (pid ${process.pid})`);
+  sup.log(`supervisor for ${server} ready (pid ${process.pid})${bootMode ? "; booting" : ""}`);
+  // Served while it boots, as systemd answers systemctl during boot.
+  if (bootMode) void sup.boot();
 }
 
 if (require.main === module) {

@@ -12,6 +12,8 @@ import { alive, childrenOf, signal, sleep } from "../processes";
 import { supervisorPidsFile } from "./paths";
 import { ServerRoot } from "./serverRoot";
 import { loadUnit, UnitNotFound } from "./unitFiles";
+import { unitFileState } from "./enablement";
+import { bootTransaction, JobRecord, runBoot } from "./boot";
 import { commandArgv, hasListeningSocket, prepareDirectories, serviceEnvironment, spawnIn } from "./spawn";
 import { killCgroup, killCgroupNow, removeServerCgroups, unitCgroup } from "./cgroup";
 import { afterExit, START_LIMIT_BURST, START_LIMIT_INTERVAL_MS } from "./restartPolicy";
@@ -20,7 +22,6 @@ export type ActiveState = "inactive" | "activating" | "active" | "deactivating" 
 
 export interface UnitState {
   name: string;
-  enabled: boolean;
   state: ActiveState;
   sub: string;
   spec?: ServiceSpec;
@@ -41,6 +42,8 @@ export class Supervisor {
   readonly order: string[] = [];
   readonly root: ServerRoot;
   readonly journal: string;
+  /** The boot transaction's jobs, when this supervisor was started in boot mode (main.ts --boot). */
+  bootRecord?: { startedAt: number; finishedAt?: number; error?: string; order: string[]; missing: Record<string, string[]>; jobs: JobRecord[] };
 
   constructor(readonly server: string) {
     this.root = new ServerRoot(server);
@@ -68,7 +71,7 @@ export class Supervisor {
   unit(name: string): UnitState {
     let u = this.units.get(name);
     if (!u) {
-      u = { name, enabled: false, state: "inactive", sub: "dead", stopping: false, starts: [], restarts: 0, chain: Promise.resolve() };
+      u = { name, state: "inactive", sub: "dead", stopping: false, starts: [], restarts: 0, chain: Promise.resolve() };
       this.units.set(name, u);
     }
     return u;
@@ -343,7 +346,7 @@ export class Supervisor {
   statusText(u: UnitState): string {
     return [
       `● ${u.name}${u.note ? ` (${u.note})` : ""}`,
-      `     Loaded: ${u.merged ? `loaded (${u.merged.sources.join(", ")}; ${u.enabled ? "enabled" : "disabled"})` : "not loaded"}`,
+      `     Loaded: ${u.merged ? `loaded (${u.merged.sources.join(", ")}; ${unitFileState(this.root, u.name)})` : "not loaded"}`,
       `     Active: ${u.state} (${u.sub})${u.lastExit ? `; last exit: ${u.lastExit}` : ""}${u.restarts ? `; restarts: ${u.restarts}` : ""}`,
       `   Main PID: ${u.mainPid ?? "-"} (host pid${u.mainPid ? `; ${this.nsPid(u.mainPid)} in the server's PID namespace` : ""})`,
       `        Log: ${this.journal}/${u.name}.log (inside the server: /var/log/sws-lab/${u.name}.log)`,
@@ -356,12 +359,43 @@ export class Supervisor {
       server: this.server,
       supervisorPid: process.pid,
       anchorPid: this.root.anchor?.pid,
+      boot: this.bootRecord ?? null,
       units: [...this.units.values()].map((u) => ({
-        name: u.name, enabled: u.enabled, state: u.state, sub: u.sub, mainPid: u.mainPid ?? null,
+        name: u.name, enabled: unitFileState(this.root, u.name) === "enabled", state: u.state, sub: u.sub, mainPid: u.mainPid ?? null,
         wrapperPid: u.wrapper?.pid ?? null, restarts: u.restarts, lastExit: u.lastExit ?? null, note: u.note ?? null,
         log: `${this.journal}/${u.name}.log`,
       })),
     };
+  }
+
+  /**
+   * Boot mode: start what the root's enablement links pull into multi-user.target, in systemd's
+   * order (boot.ts). The record (every job's start, end and result) goes to the dump and to
+   * <journal>/boot-jobs.json.
+   */
+  async boot(): Promise<void> {
+    const rec: NonNullable<Supervisor["bootRecord"]> = { startedAt: Date.now(), order: [], missing: {}, jobs: [] };
+    this.bootRecord = rec;
+    const save = () => fs.writeFileSync(path.join(this.journal, "boot-jobs.json"), JSON.stringify(rec, null, 2));
+    try {
+      const tx = bootTransaction(this.root);
+      rec.order = tx.order;
+      rec.missing = Object.fromEntries(tx.missing);
+      this.log(`boot: ${tx.order.length} jobs for ${tx.goal}: ${tx.order.join(" ")}`);
+      rec.jobs = await runBoot(tx, (name) => {
+        const u = this.unit(name);
+        const out: string[] = [];
+        return this.op(u, () => this.startUnit(u, out)).finally(() => out.forEach((l) => this.log(`boot: ${l}`)));
+      });
+      for (const j of rec.jobs) if (j.result !== "done") this.log(`boot: ${j.name} ${j.result}${j.note ? ` (${j.note})` : ""}`);
+    } catch (e) {
+      rec.error = (e as Error).message;
+      this.log(`boot: ${rec.error}`);
+    }
+    rec.finishedAt = Date.now();
+    save();
+    this.writePids();
+    this.log(`boot: finished in ${rec.finishedAt - rec.startedAt} ms`);
   }
 
   async stopAll(): Promise<void> {

@@ -5,6 +5,7 @@
 import { normaliseUnitName } from "../units";
 import type { Supervisor, UnitState } from "./supervisor";
 import { loadUnit, UnitNotFound } from "./unitFiles";
+import { disableUnit, enableUnit, unitFileState } from "./enablement";
 
 export interface Reply {
   stdout: string;
@@ -77,17 +78,20 @@ export async function systemctl(sup: Supervisor, argv: string[]): Promise<Reply>
       break;
     case "enable":
     case "reenable":
+      // As systemd: the [Install] links in the root (enablement.ts), which the next boot starts.
       await each(async (u) => {
         if (!loadUnit(sup.root, u.name)) throw new UnitNotFound(u.name);
-        u.enabled = true;
-        if (!quiet) err.push(`Enabled ${u.name} (the lab records it; there is no next boot).`);
+        if (verb === "reenable") disableUnit(sup.root, u.name);
+        const lines = enableUnit(sup.root, u.name);
+        if (!quiet) err.push(...lines);
         if (opts.has("--now")) return sup.startUnit(u, err);
         return true;
       });
       break;
     case "disable":
       await each(async (u) => {
-        u.enabled = false;
+        const lines = disableUnit(sup.root, u.name);
+        if (!quiet) err.push(...lines);
         if (opts.has("--now")) await sup.stopUnit(u);
       });
       break;
@@ -142,10 +146,16 @@ export async function systemctl(sup: Supervisor, argv: string[]): Promise<Reply>
       }
       break;
     case "is-enabled":
+      // From the links, as systemd: enabled and static answer 0, disabled 1, an unknown unit 1 with an error.
       for (const n of names) {
-        const e = sup.units.get(n)?.enabled ?? false;
-        if (!quiet) out.push(e ? "enabled" : "disabled");
-        if (!e) code = 1;
+        const st = unitFileState(sup.root, n);
+        if (st === "not-found") {
+          err.push(`Failed to get unit file state for ${n}: No such file or directory`);
+          code = 1;
+          continue;
+        }
+        if (!quiet) out.push(st);
+        if (st === "disabled") code = 1;
       }
       break;
     case "status":
@@ -165,7 +175,7 @@ export async function systemctl(sup: Supervisor, argv: string[]): Promise<Reply>
         const u = sup.unit(n);
         const all: Record<string, string> = {
           Id: n, ActiveState: u.state === "reloading" ? "active" : u.state, SubState: u.sub,
-          MainPID: String(u.mainPid ?? 0), UnitFileState: u.enabled ? "enabled" : "disabled",
+          MainPID: String(u.mainPid ?? 0), UnitFileState: unitFileState(sup.root, n),
           NRestarts: String(u.restarts),
         };
         for (const [k, v] of Object.entries(all)) if (!props.length || props.includes(k)) out.push(`${k}=${v}`);
@@ -173,10 +183,10 @@ export async function systemctl(sup: Supervisor, argv: string[]): Promise<Reply>
       break;
     case "list-units":
     case "list-unit-files":
-      for (const u of sup.units.values()) out.push(`${u.name.padEnd(40)} ${u.enabled ? "enabled " : "disabled"} ${u.state} ${u.sub}`);
+      for (const u of sup.units.values()) out.push(`${u.name.padEnd(40)} ${unitFileState(sup.root, u.name).padEnd(8)} ${u.state} ${u.sub}`);
       break;
     case "list-timers":
-      for (const u of sup.units.values()) if (u.name.endsWith(".timer")) out.push(`${u.name.padEnd(40)} ${u.enabled ? "enabled" : "disabled"} ${u.state} (the lab records timers; it does not fire them)`);
+      for (const u of sup.units.values()) if (u.name.endsWith(".timer")) out.push(`${u.name.padEnd(40)} ${unitFileState(sup.root, u.name)} ${u.state} (the lab records timers; it does not fire them)`);
       break;
     case "cat":
       for (const n of names) {

@@ -2,9 +2,29 @@
 // order, merged by units.ts.
 import * as fs from "fs";
 import { mergeUnit, MergedUnit } from "../units";
-import type { ServerRoot } from "./serverRoot";
 
-const UNIT_DIRS = ["/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"];
+/** What unit loading needs of a server's root: a host path for a path inside it, and its files' text. */
+export interface RootView {
+  /** The host path through which a path inside the root is reached. */
+  r(p: string): string;
+  readRoot(p: string): string | undefined;
+}
+
+/** A root that is a plain host directory (unit tests; a root seen from the host side). */
+export function dirRoot(dir: string): RootView {
+  return {
+    r: (p) => `${dir}${p}`,
+    readRoot: (p) => {
+      try {
+        return fs.readFileSync(`${dir}${p}`, "utf8");
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+export const UNIT_DIRS = ["/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"];
 export class UnitNotFound extends Error {
   constructor(name: string) {
     super(`Unit ${name} not found.`);
@@ -12,7 +32,7 @@ export class UnitNotFound extends Error {
 }
 
 /** Find the unit file and its drop-ins inside the root, as systemd would. */
-export function loadUnit(root: ServerRoot, name: string): MergedUnit | undefined {
+export function loadUnit(root: RootView, name: string): MergedUnit | undefined {
   let main: { path: string; text: string } | undefined;
   for (const d of UNIT_DIRS) {
     const p = `${d}/${name}`;
