@@ -153,6 +153,8 @@ export interface AppArgs {
     artifactSha256?: string;
     /** Command that starts your application, run in the unpacked artifact directory. Required with artifactUrl. */
     startCommand?: string;
+    /** Debian/Ubuntu packages your artifact needs to run (its runtime and libraries, e.g. ["nodejs", "node-mysql"]), installed from the distribution's archive at the app servers' first boot. Custom artifacts only. Default: none (a stock AMI has no Node, Python or Java: list them, or ship a self-contained artifact). */
+    packages?: string[];
     /** TCP port the application listens on. Default 3000. */
     port?: number;
     /** Health check path (must answer 200 when the app and its database are fine). Default "/healthz". */

@@ -59,6 +59,20 @@ export const HOSTILE_CASES: [string, any, string, string, string?][] = [
     ["s3 artifact key with a policy variable", { app: { artifactUrl: "s3://releases/${aws:username}/app.tgz", ...ART } }, "app.artifactUrl", "policy variable"],
     ["s3 artifact URL naming a folder", { app: { artifactUrl: "s3://releases/app/", ...ART } }, "app.artifactUrl", "folder"],
     ["artifact URL with a space", { app: { artifactUrl: "https://example.com/a b.tgz", ...ART } }, "app.artifactUrl", "https://"],
+    // app.packages: Debian policy's package-name rule, nothing a YAML list or apt would read as more than a name
+    ["app package with a shell substitution", { app: { artifactUrl: "https://example.com/app.tgz", ...ART, packages: ["nodejs", "$(reboot)"] } }, "app.packages[1]", "Debian policy"],
+    ["app package with a YAML flow sequence", { app: { artifactUrl: "https://example.com/app.tgz", ...ART, packages: ["nodejs, openssh-server]"] } }, "app.packages[0]", "Debian policy"],
+    ["app package with a space (two names in one)", { app: { artifactUrl: "https://example.com/app.tgz", ...ART, packages: ["nodejs npm"] } }, "app.packages[0]", "Debian policy"],
+    ["app package upper case", { app: { artifactUrl: "https://example.com/app.tgz", ...ART, packages: ["NodeJS"] } }, "app.packages[0]", "lower-case"],
+    ["app package starting with - (an apt option)", { app: { artifactUrl: "https://example.com/app.tgz", ...ART, packages: ["--allow-unauthenticated"] } }, "app.packages[0]", "starting with a letter or digit"],
+    ["app package of one character", { app: { artifactUrl: "https://example.com/app.tgz", ...ART, packages: ["r"] } }, "app.packages[0]", "at least two characters"],
+    ["app package with a version pin", { app: { artifactUrl: "https://example.com/app.tgz", ...ART, packages: ["nodejs=18.19.0+dfsg-6~deb12u2"] } }, "app.packages[0]", "no version"],
+    ["app package with an architecture", { app: { artifactUrl: "https://example.com/app.tgz", ...ART, packages: ["libc6:i386"] } }, "app.packages[0]", "no version or architecture"],
+    ["app package as a number", { app: { artifactUrl: "https://example.com/app.tgz", ...ART, packages: [7] } }, "app.packages[0]", "package name"],
+    ["app packages as one string", { app: { artifactUrl: "https://example.com/app.tgz", ...ART, packages: "nodejs" } }, "app.packages", "a list of package names"],
+    ["newline in an app package", { app: { artifactUrl: "https://example.com/app.tgz", ...ART, packages: ["nodejs\n- openssh-server"] } }, "app.packages[0]", "control character"],
+    ["app packages for the bundled app", { app: { packages: ["nodejs"] } }, "app.packages", "custom artifact only"],
+    ["too many app packages", { app: { artifactUrl: "https://example.com/app.tgz", ...ART, packages: Array.from({ length: 51 }, (_, i) => `lib${i}`) } }, "app.packages", "at most 50"],
     // Database
     ["database named mysql", { database: { name: "mysql" } }, "database.name", "reserved"],
     ["database named MySQL (case)", { database: { name: "MySQL" } }, "database.name", "reserved"],
@@ -132,6 +146,11 @@ describe("bad input: hostile and malformed values (each names its field)", () =>
         buildModel({ ...ok, adminCidrs: ["10.0.0.0/8"] }, "shop");
         buildModel({ ...ok, adminCidrs: ["0.0.0.0/1", "128.0.0.0/1"], allowSshFromAnywhere: true }, "a");
         buildModel({ ...ok, appServers: 2, hardening: { endToEndTls: true } }, "shop-2");
+        // Debian policy's own examples of the rule's edges: digits first, +, . and two characters.
+        const names = ["nodejs", "0ad", "libstdc++6", "python3.11", "r5", "node-mysql"];
+        const app = buildModel({ ...ok, app: { artifactUrl: "https://example.com/app.tgz", ...ART, packages: [...names, "nodejs"] } }).app;
+        assert.deepStrictEqual(app.packages, names, "every valid name kept once, in order");
+        assert.deepStrictEqual(buildModel({ ...ok, app: { artifactUrl: "https://example.com/app.tgz", ...ART, packages: [] } }).app.packages, [], "an empty list: a self-contained artifact");
         const m = buildModel({ ...ok, monitoring: { sink: "prometheus-remote-write", remoteWriteUrl: "HTTPS://Prom.Example.com:443/api/v1/write" } });
         assert.strictEqual(m.monitoring.remoteWriteUrl, "https://prom.example.com/api/v1/write", "stored as parsed");
     });

@@ -61,6 +61,11 @@ describe("multi-language schema (pulumi package add)", function () {
         assert.deepStrictEqual(out.logGroupNames.items, { type: "string" });
     });
 
+    it("offers app.packages to other languages as a plain list of strings", () => {
+        const p = schema.types["secured-web-stack:index:AppArgs"].properties.packages;
+        assert.deepStrictEqual({ type: p.type, items: p.items, optional: p.optional, plain: p.plain }, { type: "array", items: { type: "string", plain: true }, optional: true, plain: true });
+    });
+
     it("maps counts and ports to number: the analyzer has no integer (see README)", () => {
         const r = schema.resources["secured-web-stack:index:SecuredWebStack"];
         assert.strictEqual(r.inputProperties.webServers.type, "number");

@@ -5,6 +5,15 @@ import { Problems, bool, intIn, matching } from "./fields";
 import { Model, Ports } from "./shape";
 
 const SHA256 = /^[0-9a-f]{64}$/;
+/**
+ * Debian policy §5.6.7 (Package): "at least two characters long and must start with an
+ * alphanumeric character", lower-case letters, digits, + - . only — the same rule Ubuntu's archive
+ * follows. Nothing else can name a package, so nothing else reaches cloud-config's package list
+ * (no version pins, architecture qualifiers or apt options either).
+ */
+export const DEBIAN_PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+/** More than this is not an application's runtime; the user data budget (8 KiB gzipped) is shared with the stack. */
+export const MAX_APP_PACKAGES = 50;
 const ENV_VAR = /^[A-Z_][A-Z0-9_]*$/;
 /** Variables the stack sets itself (app.ts's app.env). */
 const RESERVED_ENV = new Set(["PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD_FILE"]);
@@ -31,6 +40,7 @@ export function readApp(p: Problems, a: AppArgs): Model["app"] {
     if (custom && a.artifactSha256 === undefined) p.push(`app.artifactSha256: missing; app.artifactUrl needs the artifact's SHA-256 so the server can verify the download`);
     if (custom && (typeof a.startCommand !== "string" || a.startCommand.trim() === "")) p.push(`app.startCommand: missing; app.artifactUrl needs the command that starts your application`);
     if (!custom && (a.artifactSha256 !== undefined || a.startCommand !== undefined)) p.push(`app.artifactUrl: missing; app.artifactSha256/app.startCommand apply to a custom artifact only`);
+    const packages = readPackages(p, a.packages, custom);
     const appPort = intIn(p, "app.port", a.port, 1024, 65535, 3000);
     const reserved = new Map<number, string>([
         [Ports.mysql, "MySQL"], ...Object.entries(Ports.local).map(([k, v]) => [v, k] as [number, string]),
@@ -47,9 +57,36 @@ export function readApp(p: Problems, a: AppArgs): Model["app"] {
     }
     const workers = intIn(p, "app.workers", a.workers, 1, 64, 1);
     return {
-        custom, artifactUrl, artifactSha256, startCommand: a.startCommand, port: appPort, healthPath,
+        custom, artifactUrl, artifactSha256, startCommand: a.startCommand, packages, port: appPort, healthPath,
         environment: environmentVars, workers,
     };
+}
+
+/**
+ * app.packages: what a custom artifact needs installed to run. Neither defaulted nor checked
+ * against startCommand: the program may come from the artifact itself (a self-contained binary, a
+ * bundled runtime, ./bin/start) and which package provides which file is the archive's knowledge,
+ * not the model's — a guess would install the wrong thing or refuse a valid artifact. The bundled
+ * app brings its own list (payloads/app.ts), so a list given for it is refused rather than ignored.
+ */
+function readPackages(p: Problems, value: unknown, custom: boolean): string[] {
+    if (value === undefined || value === null) return [];
+    const allowed = `a Debian/Ubuntu package name (Debian policy: lower-case letters, digits, + - and ., at least two characters, starting with a letter or digit — e.g. "nodejs", "python3.11", "libstdc++6"; no version or architecture)`;
+    if (!Array.isArray(value)) {
+        p.push(`app.packages: ${JSON.stringify(value)} is not allowed; use a list of package names such as ["nodejs", "node-mysql"]`);
+        return [];
+    }
+    if (!custom) {
+        p.push(`app.packages: applies to a custom artifact only (app.artifactUrl); the bundled app installs its own runtime (nodejs, node-mysql) — remove app.packages or set app.artifactUrl`);
+        return [];
+    }
+    if (value.length > MAX_APP_PACKAGES) p.push(`app.packages: ${value.length} packages; use at most ${MAX_APP_PACKAGES} (the app's runtime and libraries; their dependencies come with them)`);
+    const out: string[] = [];
+    for (const [i, name] of value.entries()) {
+        if (typeof name !== "string" || !DEBIAN_PACKAGE_NAME.test(name)) p.push(`app.packages[${i}]: ${JSON.stringify(name)} is not allowed; use ${allowed}`);
+        else if (!out.includes(name)) out.push(name);
+    }
+    return out;
 }
 
 export function readDeployGate(p: Problems, g: DeployGateArgs): Model["deployGate"] {

@@ -128,6 +128,8 @@ export interface Model {
         artifactUrl?: string;
         artifactSha256?: string;
         startCommand?: string;
+        /** Distribution packages the custom artifact needs (app.packages), validated names; [] for the bundled app. */
+        packages: string[];
         port: number;
         healthPath: string;
         environment: { [key: string]: string };

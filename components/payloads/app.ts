@@ -16,6 +16,8 @@ import { systemdExecArg, systemdLiteral } from "./escape";
 import { dbProxyPart } from "./dbProxy";
 
 export const APP_DIR = "/opt/sws-app";
+/** The bundled app's runtime: Debian's/Ubuntu's Node.js and its MySQL client (found through NODE_PATH). */
+export const BUNDLED_APP_PACKAGES = ["nodejs", "node-mysql"];
 /** The application's release (its own settings and artifact): a live file, see above. */
 export const APP_RELEASE = "/etc/sws/app-release.env";
 
@@ -60,6 +62,7 @@ export function appPart(ctx: RenderContext): PayloadPart {
         APP_DIR, AWS_REGION: ctx.deploy.region,
     })));
     files.push(script("sws-app-update"));
+    // curl and boto3: sws-app-update's download (https / s3). The app's own runtime follows.
     const packages: string[] = ["curl", "python3-boto3"];
     let exec: string;
     const runcmd: string[][] = [];
@@ -67,13 +70,18 @@ export function appPart(ctx: RenderContext): PayloadPart {
         // The release's artifact: downloaded, verified against its SHA-256 and unpacked at first
         // boot (later releases: sws-app-update through the association).
         runcmd.push(["/usr/local/sbin/sws-app-update", "--boot"]);
+        // What the artifact needs to run (app.packages, names validated by the model): cloud-init's
+        // package module installs them before runcmd, so before the first start. They ride in the
+        // user data, not in the release: sws-app-update installs no packages, so a changed list
+        // reaches a server by its replacement only (README, "Which changes replace which server").
+        for (const pkg of model.app.packages) if (!packages.includes(pkg)) packages.push(pkg);
         // The user's command is a shell command line run as sws-app; systemd must pass it to sh
         // untouched (no specifier or variable expansion of its own).
         exec = `/bin/sh -c ${systemdExecArg(`exec ${model.app.startCommand}`)}`;
     } else {
         const source = fs.readFileSync(path.join(__dirname, "..", "..", "app", "server.js"), "utf8");
         files.push(toolkit(`${APP_DIR}/server.js`, source));
-        packages.push("nodejs", "node-mysql");
+        packages.push(...BUNDLED_APP_PACKAGES);
         exec = `/usr/bin/node ${APP_DIR}/server.js`;
     }
     files.push(script("sws-app-use-db"));

@@ -14,7 +14,7 @@ export function renderCloudConfig(model: Model, server: ServerModel, part: Paylo
             name, system: true, no_create_home: true, shell: "/usr/sbin/nologin", lock_passwd: true,
         }))],
         package_update: true,
-        packages: part.packages,
+        packages: part.packages.map(yamlString),
         // Toolkit files are fetched at boot (PayloadFile.fetch), not carried here.
         write_files: part.files.filter((f) => !f.fetch).map((f) => ({
             path: f.path, permissions: f.permissions, owner: f.owner, ...(f.defer ? { defer: true } : {}), content: f.content,
@@ -22,6 +22,22 @@ export function renderCloudConfig(model: Model, server: ServerModel, part: Paylo
         runcmd: part.runcmd,
     };
     return "#cloud-config\n" + YAML.stringify(doc, { lineWidth: 0 });
+}
+
+/**
+ * A one-line string as a YAML scalar that cloud-init reads back as that same string. cloud-init
+ * parses user data with PyYAML, a YAML 1.1 reader; the `yaml` library writes YAML 1.2 and quotes
+ * only what 1.2 would read as something else, so 1.1's booleans (yes, no, on, off), binary and
+ * sexagesimal integers and timestamps would go out plain — and all of those are valid Debian
+ * package names ("on", "0b101", "2001-12-14"). Such a string is written double-quoted; any other
+ * stays as the library writes it, so user data without one keeps its bytes (and its servers).
+ */
+export function yamlString(value: string): string | YAML.Scalar {
+    const readAs = (version: "1.1" | "1.2") => { try { return YAML.parse(value, { version }); } catch { return undefined; } };
+    if (readAs("1.1") === value && readAs("1.2") === value) return value;
+    const quoted = new YAML.Scalar(value);
+    quoted.type = "QUOTE_DOUBLE";
+    return quoted;
 }
 
 /** gzip (level 9, no timestamp so equal input gives equal bytes) + base64. */

@@ -35,7 +35,7 @@ export function combinations(): [string, SecuredWebStackArgs][] {
         for (const layout of ["split", "all-in-one"] as const)
             for (const tls of tlsModes)
                 for (const monitoring of sinks)
-                    for (const extra of [{}, { webServers: 3, adminCidrs: ["203.0.113.0/24", "198.51.100.7/32"], environment: "prod" }, { app: { artifactUrl: "https://artifacts.example.com/app-1.2.3.tar.gz", artifactSha256: "b".repeat(64), startCommand: "node server.js --port $PORT", environment: { FEATURE_X: "on" } } },
+                    for (const extra of [{}, { webServers: 3, adminCidrs: ["203.0.113.0/24", "198.51.100.7/32"], environment: "prod" }, { app: { artifactUrl: "https://artifacts.example.com/app-1.2.3.tar.gz", artifactSha256: "b".repeat(64), startCommand: "node server.js --port $PORT", environment: { FEATURE_X: "on" }, packages: ["nodejs", "node-mysql", "libstdc++6", "python3.11"] } },
                         ...(layout === "split" ? [{ hardening: { endToEndTls: true, databaseReplica: true }, webServers: 2, appServers: 2 }] : [])])
                         out.push([`${osName}/${layout}/${tls!.mode}/${monitoring!.sink}/${Object.keys(extra).join("+") || "plain"}`,
                             { domain: "www.foobar.com", os: osName, layout, tls, monitoring, dns: { hostedZoneId: "Z04481532TESTZONE0001" }, ...extra }]);
