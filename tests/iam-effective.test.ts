@@ -10,6 +10,7 @@ import { Captured, installMocks, ofType, settle, valueOf } from "./helpers/pulum
 import { MOTO_PROBE, ManagedPolicySource, managedPolicyDocuments } from "./helpers/managedPolicies";
 import { requireTool } from "./helpers/tools";
 import { buildModel, Model, Role } from "../components/model";
+import { fetchedFiles, renderServerPart } from "../components/render";
 import type { SecuredWebStackArgs } from "../components/types";
 
 const ACCOUNT = "123456789012";
@@ -61,6 +62,10 @@ interface StackFacts {
     secrets: Map<string, string[]>;
     /** String (toolkit) parameters of the stack. */
     toolkit: string[];
+    /** Every String parameter of the stack (toolkit files, the live release, peer lists): ARN → name. */
+    strings: Map<string, string>;
+    /** What each server's sws-fetch installs from SSM, by parameter name (the payload's fetch list, not the IAM policy). */
+    fetches: Map<string, Set<string>>;
     acmArn?: string;
 }
 
@@ -159,6 +164,9 @@ describe("effective permissions of the instance roles (IAM policy evaluator)", f
                 model, keyArn: key.state.arn, keyPolicy: JSON.parse(key.inputs.policy), bucketArn: bucket.state.arn,
                 bucketPolicy: JSON.parse(bucketPolicy.inputs.policy), secrets,
                 toolkit: params.filter((x) => x.inputs.type === "String").map((x) => x.state.arn),
+                strings: new Map(params.filter((x) => x.inputs.type === "String").map((x) => [x.state.arn, x.inputs.name])),
+                fetches: new Map(model.servers.map((s) => [s.name,
+                    new Set(fetchedFiles(model, s, renderServerPart(model, s, { region: REGION, internalCaPem: "any" })).map((f) => f.parameter))])),
                 acmArn: ofType(resources, "aws:acm/certificate:Certificate").find((c) => c.name.startsWith(`${name}-`))?.state.arn,
             };
         }
@@ -244,6 +252,88 @@ describe("effective permissions of the instance roles (IAM policy evaluator)", f
                 for (const a of f.toolkit.slice(0, 3)) assert.notStrictEqual(await evaluate(r, "ssm:GetParameter", a), "Allowed", `${r.stack}/${r.server} → ${a}`);
             }
         }
+    });
+
+    /**
+     * Every (role, peer-list parameter) pair of the three stacks where the decision is not "this
+     * server's own list": peer lists live at /<prefix>/peers/<server>/<path>, and only <server>
+     * may read them (sws-fetch at boot, sws-peers through the peers-update association).
+     */
+    async function peerListViolations(r: RoleUnderTest): Promise<string[]> {
+        const out: string[] = [];
+        for (const [stack, f] of Object.entries(facts)) {
+            for (const [arn, name] of f.strings) {
+                const owner = new RegExp(`^${f.model.parameterPrefix}/peers/([a-z0-9-]+)/`).exec(name)?.[1];
+                if (!owner) continue;
+                const own = stack === r.stack && owner === r.server;
+                for (const action of ["ssm:GetParameter", "ssm:GetParameters"]) {
+                    const got = await evaluate(r, action, arn);
+                    if ((got === "Allowed") !== own) out.push(`${r.stack}/${r.server} ${action} ${name}: ${got}`);
+                }
+            }
+        }
+        return out;
+    }
+
+    it("peer lists: each server reads its own /<prefix>/peers/<server>/… parameters, and no other server's, in its stack or another", async () => {
+        let lists = 0;
+        for (const [stack, f] of Object.entries(facts)) {
+            // The registered peer-list parameters are exactly the lists each server's payload fetches.
+            for (const server of f.model.servers) {
+                const prefix = `${f.model.parameterPrefix}/peers/${server.name}/`;
+                const registered = [...f.strings.values()].filter((n) => n.startsWith(prefix)).sort();
+                const fetched = [...f.fetches.get(server.name)!].filter((n) => n.startsWith(prefix)).sort();
+                assert.deepStrictEqual(registered, fetched, `${stack}/${server.name}: registered peer lists = the ones it fetches`);
+                lists += registered.length;
+            }
+        }
+        // Every server of every stack has peer lists (its host firewall's rules to and from the others at least).
+        for (const r of roles) assert.ok([...facts$(r).strings.values()].some((n) => n.startsWith(`${facts$(r).model.parameterPrefix}/peers/${r.server}/`)), `${r.stack}/${r.server} has peer lists`);
+        const violations: string[] = [];
+        for (const r of roles) violations.push(...await peerListViolations(r));
+        assert.deepStrictEqual(violations, []);
+        console.log(`      ${lists} peer-list parameters × ${roles.length} roles × 2 actions`);
+    });
+
+    it("the peer-list check has teeth: a role whose grant is widened to its stack's peers/* — or to the other app server's lists — fails it", async () => {
+        const app1 = roles.find((r) => r.stack === "big" && r.server === "app-1")!;
+        assert.deepStrictEqual(await peerListViolations(app1), []);
+        const prefixArn = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${facts.big.model.parameterPrefix}`;
+        const widened = (resource: string): RoleUnderTest => ({
+            ...app1, policies: [...app1.policies, { name: "widened", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"], Resource: resource }] } }],
+        });
+        const all = await peerListViolations(widened(`${prefixArn}/peers/*`));
+        for (const other of ["lb", "web-1", "web-2", "app-2", "db-replica"]) {
+            assert.ok(all.some((v) => v.includes(`/peers/${other}/`)), `peers/* lets app-1 read ${other}'s lists: ${all.join(" | ")}`);
+        }
+        // A pattern that looks like "app-1's own" but also matches app-2's lists.
+        const sibling = await peerListViolations(widened(`${prefixArn}/peers/app-*`));
+        assert.ok(sibling.length > 0 && sibling.every((v) => v.includes("/peers/app-2/")), sibling.join(" | "));
+    });
+
+    it("every String parameter (toolkit files, the live app release, peer lists): a server reads exactly those its sws-fetch installs", async () => {
+        let pairs = 0;
+        const problems: string[] = [];
+        for (const r of roles) {
+            for (const [stack, f] of Object.entries(facts)) {
+                for (const [arn, name] of f.strings) {
+                    const want = stack === r.stack && f.fetches.get(r.server)!.has(name);
+                    const got = await evaluate(r, "ssm:GetParameter", arn);
+                    if ((got === "Allowed") !== want) problems.push(`${r.stack}/${r.server} ssm:GetParameter ${name}: ${got}`);
+                    pairs++;
+                }
+            }
+        }
+        assert.deepStrictEqual(problems, []);
+        // The release, by name: the app servers read it (sws-app-update), no other server does.
+        for (const [stack, f] of Object.entries(facts)) {
+            const release = [...f.strings].find(([, n]) => n === `${f.model.parameterPrefix}/live/etc/sws/app-release.env`);
+            assert.ok(release, `${stack} has the release parameter`);
+            for (const r of roles.filter((x) => x.stack === stack)) {
+                assert.strictEqual(await evaluate(r, "ssm:GetParameter", release![0]) === "Allowed", r.roles.includes(Role.App), `${stack}/${r.server} reads the app release`);
+            }
+        }
+        console.log(`      ${pairs} (role, String parameter) pairs`);
     });
 
     it("the backup bucket is writable by the database servers only, each under its own prefix", async () => {
