@@ -9,6 +9,11 @@ export const LAB_DIR = __dirname;
 export const REPO_DIR = path.resolve(__dirname, "..");
 /** Namespace-file directory (a private bind mount, like /run/netns). */
 export const NS_DIR = path.join(STATE, "ns");
+/**
+ * The lab's EBS: one directory per data volume (<vol-id>), outside every server's root, so a
+ * volume outlives the root it is attached to (a replaced server gets it back); `down` removes it.
+ */
+export const VOLUMES_DIR = path.join(STATE, "volumes");
 
 export function mkdirp(p: string, mode?: number): void {
   fs.mkdirSync(p, { recursive: true, mode });

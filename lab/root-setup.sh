@@ -4,7 +4,7 @@
 # server's overlay root (already mounted at $1), binds the lab's systemctl stand-in and the
 # server's log directory, then pivot_root()s so the server sees a clean mount table.
 set -eu
-R="$1"; LOGS="$2"; SYSTEMCTL="$3"; HOST="$4"; CTL="$5"
+R="$1"; LOGS="$2"; SYSTEMCTL="$3"; HOST="$4"; CTL="$5"; VOLS="$6"
 
 mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
 mount -t sysfs -o nosuid,nodev,noexec,ro sysfs "$R/sys"
@@ -31,6 +31,11 @@ mount -t tmpfs -o mode=1777,nosuid,nodev,size=256m tmpfs "$R/tmp"
 mkdir -p "$R/run/sws-lab-systemd"
 mount --bind "$CTL" "$R/run/sws-lab-systemd"
 mount --bind "$LOGS" "$R/var/log"
+# The lab's volumes (host directories, outside this root) reachable once the host's tree is gone:
+# the instance step (lab/aws/instance.ts) binds the attached one at the data mount point, then
+# unmounts this (on the root's tmpfs /run, so nothing of it lands in the root's upper layer).
+mkdir -p "$R/run/sws-lab-volumes"
+mount --bind "$VOLS" "$R/run/sws-lab-volumes"
 mount --bind "$SYSTEMCTL" "$R/usr/bin/systemctl"
 mount -o remount,bind,ro "$R/usr/bin/systemctl"
 

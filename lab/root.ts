@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { spawn, SpawnSyncOptions } from "child_process";
-import { isMounted, LAB_DIR, mkdirp, NS_DIR, STATE } from "./files";
+import { isMounted, LAB_DIR, mkdirp, NS_DIR, STATE, VOLUMES_DIR } from "./files";
 import { must, run, RunResult } from "./shell";
 import { netnsPath } from "./namespaces";
 import { alive, childrenOf } from "./processes";
@@ -91,6 +91,7 @@ export function createRoot(server: string, hostname: string, remove: string[]): 
   }
   const ctl = path.join(STATE, "run", server);
   mkdirp(ctl, 0o700);
+  mkdirp(VOLUMES_DIR, 0o700);
   fs.chmodSync(ctl, 0o700);
   if (!isMounted(p.mntNs)) {
     fs.writeFileSync(p.mntNs, "");
@@ -98,7 +99,7 @@ export function createRoot(server: string, hostname: string, remove: string[]): 
     must("nsenter", [
       `--net=${netnsPath(server)}`, "--",
       "unshare", `--mount=${p.mntNs}`, `--uts=${p.utsNs}`, "--propagation", "private", "--",
-      "/bin/sh", path.join(LAB_DIR, "root-setup.sh"), p.merged, p.logs, path.join(LAB_DIR, "supervisor", "systemctl-standin.js"), hostname, ctl,
+      "/bin/sh", path.join(LAB_DIR, "root-setup.sh"), p.merged, p.logs, path.join(LAB_DIR, "supervisor", "systemctl-standin.js"), hostname, ctl, VOLUMES_DIR,
     ]);
   }
   if (!alive(serverInitPid(server))) startInit(server);
