@@ -483,6 +483,13 @@ async function main(): Promise<number> {
         const { runRebootDrill } = await import("./drills/reboot");
         return runRebootDrill(si >= 0 ? args[si + 1] : undefined, { startSupervisor, adapt: machineAdaptation }, json);
       }
+      if (args.includes("replacement")) {
+        // --server <name>: the database server to replace (default: the primary); --empty-volume: the negative.
+        const si = args.indexOf("--server");
+        if (si >= 0 && !args[si + 1]) throw new Error("--server needs a server name");
+        const { runReplacementDrill } = await import("./drills/replacement");
+        return runReplacementDrill(si >= 0 ? args[si + 1] : undefined, { emptyVolume: args.includes("--empty-volume") }, { startSupervisor, adapt: machineAdaptation }, json);
+      }
       if (args.includes("backup")) {
         if (json) setQuiet(true);
         const { runBackupDrill } = await import("./drills/backup");

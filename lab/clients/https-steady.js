@@ -2,22 +2,26 @@
 //   node https-steady.js <ip> <domain> <path> <req/s> <durationMs> <ca-bundle>
 // Starts one HTTPS request every 1000/<req/s> ms whatever the previous ones do (open loop, kept-
 // alive connections, 5 s timeout each). On stdin, a line "mark" records the time of an event
-// (the lab sends it when it kills a server). Prints {"t0","marks":[ms],"requests":[{at,ms,status,error}]}
+// (the lab sends it when it kills a server); a line "stop" ends the run early (a drill whose event
+// lasts as long as it lasts stops the client once it is over). Prints {"t0","marks":[ms],"requests":[{at,ms,status,error}]}
 // with times in ms since the client's start (status 0 = no HTTP answer).
 "use strict";
 const https = require("https");
 const fs = require("fs");
 const [ip, domain, path, rpsStr, durStr, caFile] = process.argv.slice(2);
 const rps = Number(rpsStr);
-const dur = Number(durStr);
 const agent = new https.Agent({ keepAlive: true, maxSockets: 16, ca: fs.readFileSync(caFile) });
 const t0 = Date.now();
 const requests = [];
 const marks = [];
 let pending = 0;
+let dur = Number(durStr);
 process.stdin.setEncoding("utf8");
 process.stdin.on("data", (d) => {
-  for (const l of d.split("\n")) if (l.trim() === "mark") marks.push(Date.now() - t0);
+  for (const l of d.split("\n")) {
+    if (l.trim() === "mark") marks.push(Date.now() - t0);
+    else if (l.trim() === "stop") dur = Math.min(dur, Date.now() - t0);
+  }
 });
 function one() {
   const r = { at: Date.now() - t0, ms: 0, status: 0, error: "" };
