@@ -7,8 +7,9 @@ import { knownValue } from "../model/references";
 import { Model, Role, ServerModel } from "../model";
 import { OsFamily } from "../types";
 import { snapshotTargetTags } from "./backup";
-import { APP_UPDATE_TAG, appUpdateTagValue } from "./appRollout";
-import { PEERS_UPDATE_TAG, peersUpdateTagValue } from "./peersRollout";
+import { APP_UPDATE } from "./appRollout";
+import { PEERS_UPDATE } from "./peersRollout";
+import { rollingTargetValue } from "./rollingCommand";
 
 const AMIS: { [os in OsFamily]: { owner: string; name: string } } = {
     [OsFamily.Ubuntu2404]: { owner: "099720109477", name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*" },
@@ -72,9 +73,9 @@ export function createInstance(name: string, model: Model, i: InstanceInputs, ta
         tags: {
             ...tags, Name: `${name}-${s.name}`, role: s.roles.join("+"), os: model.os,
             // The app-update association's target (aws/appRollout.ts).
-            ...(s.roles.includes(Role.App) ? { [APP_UPDATE_TAG]: appUpdateTagValue(name, model) } : {}),
+            ...(s.roles.includes(Role.App) ? { [APP_UPDATE.tag]: rollingTargetValue(model) } : {}),
             // The peers-update association's target (aws/peersRollout.ts): every server.
-            [PEERS_UPDATE_TAG]: peersUpdateTagValue(name, model),
+            [PEERS_UPDATE.tag]: rollingTargetValue(model),
         },
         volumeTags: { ...tags, Name: `${name}-${s.name}-root` },
     }, {
