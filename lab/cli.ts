@@ -464,17 +464,16 @@ async function main(): Promise<number> {
     }
     case "drill": {
       requireRoot();
-      if (args.includes("restore-interrupt") || args.includes("promote")) {
-        const { runDataSafetyDrill } = await import("./drills/dataSafety");
-        return runDataSafetyDrill(args.includes("promote") ? "promote" : "restore-interrupt", json);
-      }
-      if (args.includes("peers")) {
-        const { runPeersDrill } = await import("./drills/peers");
-        return runPeersDrill(json);
-      }
-      if (args.includes("app-update")) {
-        const { runAppUpdateDrill } = await import("./drills/appUpdate");
-        return runAppUpdateDrill(json);
+      // The lifecycle drills, one by name (`faults` runs them all).
+      const { LIFECYCLE_DRILLS } = await import("./drills/lifecycle");
+      const lifecycle = LIFECYCLE_DRILLS.find((d) => d.key !== "reboot" && args.includes(d.key));
+      if (lifecycle) {
+        const { context } = await import("./checks/common");
+        const { runDrillCommand } = await import("./drills/report");
+        const ctx = context();
+        const why = lifecycle.needs(ctx);
+        if (why) throw new Error(`drill ${lifecycle.key} ${why}`);
+        return runDrillCommand(lifecycle.key, json, (say) => lifecycle.run(ctx, say, { startSupervisor, adapt: machineAdaptation }));
       }
       if (args.includes("reboot")) {
         // --server <name>: the server to reboot (default: the database server).
@@ -497,13 +496,14 @@ async function main(): Promise<number> {
       }
       // `drill` without a name: the fault drills (its old name).
       const { runFaults } = await import("./faults");
-      return runFaults(json);
+      return runFaults(json, { startSupervisor, adapt: machineAdaptation });
     }
     case "faults": {
       requireRoot();
       const { runFaults } = await import("./faults");
       const o = args.indexOf("--only");
-      return runFaults(json, o >= 0 ? args[o + 1].split(",") : undefined);
+      if (o >= 0 && !args[o + 1]) throw new Error("--only needs a comma-separated list of drills");
+      return runFaults(json, { startSupervisor, adapt: machineAdaptation }, o >= 0 ? args[o + 1].split(",") : undefined);
     }
     case "bench": {
       requireRoot();
@@ -513,7 +513,7 @@ async function main(): Promise<number> {
       return bench(json, i >= 0 ? Number(args[i + 1]) : 10, n >= 0 ? Number(args[n + 1]) : 3);
     }
     default:
-      process.stdout.write("usage: npm run lab -- up [--profile default|hardened|sumologic|cloudwatch|cluster] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,partition,haproxy,telemetry,hostile] | drill backup [--json] | drill app-update|peers|restore-interrupt|promote [--json] | drill reboot [--server <name>] [--json] | bench [--json] [--duration S] [--runs N]\n");
+      process.stdout.write("usage: npm run lab -- up [--profile default|hardened|sumologic|cloudwatch|cluster] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,partition,haproxy,telemetry,hostile,app-update,peers,promote,restore-interrupt] | drill backup [--json] | drill app-update|peers|promote|restore-interrupt [--json] | drill reboot [--server <name>] [--json] | bench [--json] [--duration S] [--runs N]\n");
       return cmd === "help" ? 0 : 2;
   }
 }

@@ -17,6 +17,10 @@
  *             restarts after RestartSec=, and the hole is visible in the series at the sink
  *   hostile   slowloris, oversized headers, invalid methods, smuggling attempts: refused at the
  *             balancer while a normal client keeps being served
+ *
+ * Then the lifecycle drills (drills/lifecycle.ts: app update, peer lists, reboot, replacement,
+ * promotion, interrupted restore), each where the lab's profile has what it needs and NOT RUN with
+ * the reason where it has not.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -33,6 +37,9 @@ import { CheckContext, CheckResult, context, timedCheck } from "./checks/common"
 import { sinkKind } from "./sink";
 import { isClusterLab } from "./checks/cluster";
 import { killNodeDrill, partitionDrill } from "./drills/cluster";
+import { LIFECYCLE_DRILLS } from "./drills/lifecycle";
+import type { BootHooks } from "./drills/reboot";
+import { printResult, resultJson } from "./drills/report";
 
 type Sample = [number, number, number, number]; // start (ms since epoch), status (0 = error/timeout), latency ms, retried once by the client (1)
 
@@ -480,8 +487,20 @@ function hostileDrill(ctx: CheckContext): Promise<CheckResult> {
   });
 }
 
-export async function runFaults(json: boolean, only?: string[]): Promise<number> {
+/** Each drill starts from a serving site (up to 20 s). */
+async function untilServing(ctx: CheckContext): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (inNetns(ctx.client, "curl", ["-sf", "-o", "/dev/null", "--max-time", "2", "--cacert", ctx.state.caBundle, "--resolve", `${ctx.state.domain}:443:${ctx.state.balancer.ip}`, `https://${ctx.state.domain}/healthz`]).code === 0) return;
+    await sleep(200);
+  }
+}
+
+export async function runFaults(json: boolean, boot: BootHooks, only?: string[]): Promise<number> {
   const t0 = Date.now();
+  const say = (l: string) => { if (!json) process.stdout.write(`${l}\n`); };
+  const keys = [...new Set(["nginx", "app", "database", "partition", "haproxy", "telemetry", "hostile", ...LIFECYCLE_DRILLS.map((d) => d.key)])];
+  const unknown = (only ?? []).filter((k) => !keys.includes(k));
+  if (unknown.length) throw new Error(`--only: no drill ${unknown.join(", ")} (drills: ${keys.join(", ")})`);
   const ctx = context();
   const drills: Array<[string, (c: CheckContext) => Promise<CheckResult>]> = [
     ["nginx", nginxDrill], ["app", appDrill], ["database", dbDrill], ["haproxy", haproxyDrill], ["telemetry", sinkOutageDrill], ["telemetry", collectorKillDrill], ["hostile", hostileDrill],
@@ -499,24 +518,35 @@ export async function runFaults(json: boolean, only?: string[]): Promise<number>
       if (!json) process.stdout.write(`\nNOT RUN  ${fn === sinkOutageDrill ? "sink unreachable" : "collector kill -9"} — the telemetry drills read the sink's Prometheus; this profile's sink is ${sink} (run them on the default profile)\n`);
       continue;
     }
-    // Each drill starts from a serving site.
-    for (let i = 0; i < 100; i++) {
-      if (inNetns(ctx.client, "curl", ["-sf", "-o", "/dev/null", "--max-time", "2", "--cacert", ctx.state.caBundle, "--resolve", `${ctx.state.domain}:443:${ctx.state.balancer.ip}`, `https://${ctx.state.domain}/healthz`]).code === 0) break;
-      await sleep(200);
-    }
+    await untilServing(ctx);
     await sleep(key === "nginx" ? 0 : 2500); // health checks settle (rise 2) after the previous drill
     const r = await fn(ctx);
     results.push(r);
-    if (!json) {
-      process.stdout.write(`\n${r.ok ? "PASS" : "FAIL"}  ${r.name} — ${r.summary} (${(r.ms / 1000).toFixed(1)} s)\n`);
-      for (const l of r.lines) process.stdout.write(`      ${l}\n`);
+    if (!json) printResult(r, say);
+  }
+  // The lifecycle drills (drills/lifecycle.ts): what a day-2 change or a recovery does to the site.
+  const notRun: Array<{ name: string; why: string }> = [];
+  for (const d of LIFECYCLE_DRILLS) {
+    if (only?.length && !only.includes(d.key)) continue;
+    const why = d.needs(ctx);
+    if (why) {
+      notRun.push({ name: d.key, why });
+      if (!json) process.stdout.write(`\nNOT RUN  ${d.key} — ${why}\n`);
+      continue;
+    }
+    if (!json) process.stdout.write(`\n== ${d.key}\n`);
+    await untilServing(ctx);
+    const rs = await d.run(ctx, say, boot).catch(async (e: Error) => [await timedCheck(d.key, () => Promise.reject(e))]);
+    for (const r of rs) {
+      results.push(r);
+      if (!json) printResult(r, say);
     }
   }
-  const ok = results.every((r) => r.ok);
-  const out = { ok, seconds: (Date.now() - t0) / 1000, date: new Date().toISOString(), drills: results.map((r) => ({ name: r.name, ok: r.ok, summary: r.summary, seconds: r.ms / 1000, lines: r.lines, details: r.details })) };
+  const ok = results.length > 0 && results.every((r) => r.ok);
+  const out = { ok, notRun, seconds: (Date.now() - t0) / 1000, date: new Date().toISOString(), drills: results.map(resultJson) };
   writeJson(path.join(STATE, "last-faults.json"), out);
   if (json) process.stdout.write(JSON.stringify(out, null, 2) + "\n");
-  else process.stdout.write(`\n${ok ? "ALL DRILLS PASS" : "SOME DRILLS FAIL"}: ${results.map((r) => `${r.name} ${r.ok ? "pass" : "FAIL"}`).join(", ")} — ${out.seconds.toFixed(1)} s\n`);
+  else process.stdout.write(`\n${ok ? "ALL DRILLS PASS" : "SOME DRILLS FAIL"}: ${results.map((r) => `${r.name} ${r.ok ? "pass" : "FAIL"}`).join(", ")}${notRun.length ? `; not run on this lab: ${notRun.map((n) => n.name).join(", ")}` : ""} — ${out.seconds.toFixed(1)} s\n`);
   void fs;
   return ok ? 0 : 1;
 }

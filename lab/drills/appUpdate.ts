@@ -24,7 +24,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CheckContext, CheckResult, context, timedCheck } from "../checks/common";
-import { CLIENTS_DIR, REPO_DIR, STATE } from "../files";
+import { CLIENTS_DIR, REPO_DIR } from "../files";
+import type { Say } from "./report";
 import { netnsPath } from "../namespaces";
 import { inRoot, writeInRoot } from "../root";
 import { cleanEnv, run } from "../shell";
@@ -96,11 +97,17 @@ function summarize(samples: Sample[]) {
   return { requests: samples.length, failed: samples.filter((s) => s[1] !== 200).length, byStatus, maxMs: samples.length ? Math.max(...samples.map((s) => s[2])) : null };
 }
 
-export async function runAppUpdateDrill(json: boolean): Promise<number> {
-  const ctx = context();
+/** Needs two or more app servers (a rollout one at a time under a client must have another server answering). */
+export function appUpdateNeeds(ctx: CheckContext): string | undefined {
+  const apps = ctx.rendered.servers.filter((s) => (s.roles as string[]).includes("app")).map((s) => s.name);
+  return apps.length < 2 ? `needs two or more app servers (up --profile hardened); this lab has ${apps.join(", ")}` : undefined;
+}
+
+export async function appUpdateDrills(ctx: CheckContext, say: Say): Promise<CheckResult[]> {
   const apps = ctx.rendered.servers.filter((s) => (s.roles as string[]).includes("app")).map((s) => s.name);
   const results: CheckResult[] = [];
-  if (apps.length < 2) throw new Error(`the app-update drill needs two or more app servers (up --profile hardened); this lab has ${apps.join(", ")}`);
+  const cannot = appUpdateNeeds(ctx);
+  if (cannot) throw new Error(`the app-update drill ${cannot}`);
   const original = installed(apps[0]);
   if (!original) throw new Error(`${apps[0]} has no ${RELEASE}`);
   const bundled = fs.readFileSync(path.join(REPO_DIR, "app", "server.js"), "utf8");
@@ -110,7 +117,6 @@ export async function runAppUpdateDrill(json: boolean): Promise<number> {
   const goodUrl = apps.map((s) => placeArtifact(s, "app-good.tgz", good))[0];
   const muteUrl = apps.map((s) => placeArtifact(s, "app-mute.tgz", mute))[0];
 
-  const say = (l: string) => { if (!json) process.stdout.write(`${l}\n`); };
   say(`app-update drill on ${apps.join(", ")} (SSM agent stand-in: the document's command on one server at a time, stop at the first failure)`);
 
   results.push(await timedCheck("good release, under a steady client", async () => {
@@ -171,16 +177,5 @@ export async function runAppUpdateDrill(json: boolean): Promise<number> {
 
   // Leave the lab on the release it was booted with.
   rollout(apps, original, 60);
-  const ok = results.every((r) => r.ok);
-  const out = { ok, date: new Date().toISOString(), drills: results.map((r) => ({ name: r.name, ok: r.ok, summary: r.summary, seconds: r.ms / 1000, lines: r.lines, details: r.details })) };
-  fs.writeFileSync(path.join(STATE, "last-app-update.json"), JSON.stringify(out, null, 2));
-  if (json) process.stdout.write(JSON.stringify(out, null, 2) + "\n");
-  else {
-    for (const r of results) {
-      say(`\n${r.ok ? "PASS" : "FAIL"}  ${r.name} — ${r.summary} (${(r.ms / 1000).toFixed(1)} s)`);
-      for (const l of r.lines) say(`      ${l}`);
-    }
-    say(`\n${ok ? "APP-UPDATE DRILL PASSES" : "APP-UPDATE DRILL FAILS"}`);
-  }
-  return ok ? 0 : 1;
+  return results;
 }

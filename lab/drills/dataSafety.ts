@@ -15,10 +15,8 @@
  *                      RESET SLAVE ALL discarded the backlog).
  */
 import { spawn } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
-import { context } from "../checks/common";
-import { STATE } from "../files";
+import { CheckContext, CheckResult, context, timedCheck } from "../checks/common";
+import type { Say } from "./report";
 import { enterArgs, inRoot, ROOT_ENV, writeInRoot } from "../root";
 import type { RunResult } from "../shell";
 import { sleep } from "../processes";
@@ -169,13 +167,22 @@ export async function promoteDrill(say: (l: string) => void): Promise<{ ok: bool
   return { ok, lines };
 }
 
-export async function runDataSafetyDrill(which: "restore-interrupt" | "promote", json: boolean): Promise<number> {
-  const say = (l: string) => { if (!json) process.stdout.write(`${l}\n`); };
-  const t0 = Date.now();
-  const r = which === "promote" ? await promoteDrill(say) : await restoreInterruptDrill(say);
-  const out = { drill: which, ok: r.ok, seconds: (Date.now() - t0) / 1000, date: new Date().toISOString(), lines: r.lines };
-  fs.writeFileSync(path.join(STATE, `last-${which}.json`), JSON.stringify(out, null, 2));
-  if (json) process.stdout.write(JSON.stringify(out, null, 2) + "\n");
-  else say(`${r.ok ? "PASS" : "FAIL"}  drill ${which} (${out.seconds.toFixed(1)} s)`);
-  return r.ok ? 0 : 1;
+/** The promote drill needs a replica of the primary. */
+export function promoteNeeds(ctx: CheckContext): string | undefined {
+  return ctx.rendered.model.servers.some((s) => s.roles.includes("replica")) ? undefined : "needs a database replica (up --profile hardened)";
+}
+
+export function restoreInterruptCheck(say: Say): Promise<CheckResult> {
+  return timedCheck("restore interrupted at each step: the old database or the restored one, never half", async () => {
+    const r = await restoreInterruptDrill(say);
+    const kills = r.lines.filter((l) => /killed at step/.test(l));
+    return { ok: r.ok, summary: `${kills.length} interrupted runs, ${kills.filter((l) => l.startsWith("✓")).length} left a whole database; ${r.lines[r.lines.length - 1].replace(/^[✓✗] /, "")}`, lines: r.lines, details: {} };
+  });
+}
+
+export function promoteCheck(say: Say): Promise<CheckResult> {
+  return timedCheck("promote the replica under received-but-unapplied writes: no acknowledged row lost", async () => {
+    const r = await promoteDrill(say);
+    return { ok: r.ok, summary: r.lines[r.lines.length - 1].replace(/^[✓✗] /, ""), lines: r.lines, details: {} };
+  });
 }

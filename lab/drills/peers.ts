@@ -21,11 +21,11 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { CheckResult, context, timedCheck } from "../checks/common";
+import { CheckContext, CheckResult, context, timedCheck } from "../checks/common";
 import { haproxyStatus } from "../checks/hardening";
 import { render } from "../config";
 import { LAB_CA } from "../acme";
-import { STATE } from "../files";
+import type { Say } from "./report";
 import { inNetns } from "../namespaces";
 import { inRoot } from "../root";
 import { awsAdmin } from "../aws/host";
@@ -86,11 +86,17 @@ function probe(ctx: ReturnType<typeof context>, durationMs: number): Promise<Sam
 }
 const failed = (s: Sample[]) => s.filter((x) => x[1] !== 200).length;
 
-export async function runPeersDrill(json: boolean): Promise<number> {
-  const ctx = context();
+/** Needs two or more web servers (one leaves and comes back while the other serves). */
+export function peersNeeds(ctx: CheckContext): string | undefined {
+  const webs = ctx.rendered.servers.filter((s) => (s.roles as string[]).includes("web")).map((s) => s.name);
+  return webs.length < 2 ? `needs two or more web servers (up --profile hardened); this lab has ${webs.join(", ")}` : undefined;
+}
+
+export async function peersDrills(ctx: CheckContext, say: Say): Promise<CheckResult[]> {
   const cfg = ctx.cfg;
   const webs = ctx.rendered.servers.filter((s) => (s.roles as string[]).includes("web")).map((s) => s.name);
-  if (webs.length < 2) throw new Error(`the peers drill needs two or more web servers (up --profile hardened); this lab has ${webs.join(", ")}`);
+  const cannot = peersNeeds(ctx);
+  if (cannot) throw new Error(`the peers drill ${cannot}`);
   const lb = ctx.rendered.servers.find((s) => (s.roles as string[]).includes("balancer"))!.name;
   const gone = webs[webs.length - 1];
   const goneIp = ctx.rendered.servers.find((s) => s.name === gone)!.privateIp;
@@ -103,7 +109,6 @@ export async function runPeersDrill(json: boolean): Promise<number> {
   const changed = full.servers.filter((s) => fewer.servers.some((t) => t.name === s.name && JSON.stringify(peerLists(fewer, s.name)) !== JSON.stringify(peerLists(full, s.name)))).map((s) => s.name);
   // Scale in: front to back (stop sending before the back tier stops admitting); out: back to front.
   const frontFirst = [lb, ...changed.filter((s) => s !== lb)];
-  const say = (l: string) => { if (!json) process.stdout.write(`${l}\n`); };
   say(`peers drill: ${lb} and ${changed.filter((s) => s !== lb).join(", ")} change their peer lists when ${gone} leaves (SSM agent stand-in: the document's command on one server at a time)`);
   const results: CheckResult[] = [];
   const nftAdmits = (server: string) => inNetns(server, "nft", ["list", "chain", "inet", "sws", "input"]).stdout.includes(`ip saddr ${goneIp} `);
@@ -153,16 +158,5 @@ export async function runPeersDrill(json: boolean): Promise<number> {
     };
   }));
 
-  const ok = results.every((r) => r.ok);
-  const out = { ok, date: new Date().toISOString(), drills: results.map((r) => ({ name: r.name, ok: r.ok, summary: r.summary, seconds: r.ms / 1000, lines: r.lines, details: r.details })) };
-  fs.writeFileSync(path.join(STATE, "last-peers.json"), JSON.stringify(out, null, 2));
-  if (json) process.stdout.write(JSON.stringify(out, null, 2) + "\n");
-  else {
-    for (const r of results) {
-      say(`\n${r.ok ? "PASS" : "FAIL"}  ${r.name} — ${r.summary} (${(r.ms / 1000).toFixed(1)} s)`);
-      for (const l of r.lines) say(`      ${l}`);
-    }
-    say(`\n${ok ? "PEERS DRILL PASSES" : "PEERS DRILL FAILS"}`);
-  }
-  return ok ? 0 : 1;
+  return results;
 }
