@@ -5,7 +5,7 @@
  *
  *   nginx     kill -9 Nginx on a web server (its restart held 3 s by a runtime drop-in, so the
  *             outage outlasts the health checks): every request meanwhile is answered (503 in
- *             < 100 ms, or 200 by another web server), HAProxy marks it down ≤ 2 s after the kill
+ *             < 1 s — a refusal, not a 2 s timeout — or 200 by another web server), HAProxy marks it down ≤ 2 s after the kill
  *             and up again ≤ 2 s after the supervisor restarted it
  *   app       the same for the application (through the balancer, /healthz → app → database)
  *   database  kill -9 the database while a client streams 1,000 acknowledged inserts: every
@@ -44,7 +44,11 @@ import { printResult, resultJson } from "./drills/report";
 type Sample = [number, number, number, number]; // start (ms since epoch), status (0 = error/timeout), latency ms, retried once by the client (1)
 
 const HOLD_MS = 3000;
-const FAST_MS = 100;
+// A "fast" 503 is one answered from a refused connection, not after a timeout: the shortest
+// timeout on the path is 2 s (HAProxy `timeout connect`, Nginx `proxy_connect_timeout`), so 1 s
+// tells the two apart even on the loaded 2-core machine (a CI dry run saw one refusal answered in
+// 110 ms while a test suite ran beside the lab; 100 ms was a speed target, not the behaviour).
+const FAST_MS = 1000;
 
 function serversWith(ctx: CheckContext, role: string): string[] {
   return ctx.rendered.servers.filter((s) => (s.roles as string[]).includes(role)).map((s) => s.name);
