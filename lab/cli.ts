@@ -464,17 +464,6 @@ async function main(): Promise<number> {
     }
     case "drill": {
       requireRoot();
-      // The lifecycle drills, one by name (`faults` runs them all).
-      const { LIFECYCLE_DRILLS } = await import("./drills/lifecycle");
-      const lifecycle = LIFECYCLE_DRILLS.find((d) => d.key !== "reboot" && args.includes(d.key));
-      if (lifecycle) {
-        const { context } = await import("./checks/common");
-        const { runDrillCommand } = await import("./drills/report");
-        const ctx = context();
-        const why = lifecycle.needs(ctx);
-        if (why) throw new Error(`drill ${lifecycle.key} ${why}`);
-        return runDrillCommand(lifecycle.key, json, (say) => lifecycle.run(ctx, say, { startSupervisor, adapt: machineAdaptation }));
-      }
       if (args.includes("reboot")) {
         // --server <name>: the server to reboot (default: the database server).
         const si = args.indexOf("--server");
@@ -493,6 +482,17 @@ async function main(): Promise<number> {
         if (json) setQuiet(true);
         const { runBackupDrill } = await import("./drills/backup");
         return (await runBackupDrill({ json })) ? 0 : 1;
+      }
+      // The other lifecycle drills, one by name (`faults` runs them all); those with options of their own are above.
+      const { LIFECYCLE_DRILLS } = await import("./drills/lifecycle");
+      const lifecycle = LIFECYCLE_DRILLS.find((d) => args.includes(d.key));
+      if (lifecycle) {
+        const { context } = await import("./checks/common");
+        const { runDrillCommand } = await import("./drills/report");
+        const ctx = context();
+        const why = lifecycle.needs(ctx);
+        if (why) throw new Error(`drill ${lifecycle.key} ${why}`);
+        return runDrillCommand(lifecycle.key, json, (say) => lifecycle.run(ctx, say, { startSupervisor, adapt: machineAdaptation }));
       }
       // `drill` without a name: the fault drills (its old name).
       const { runFaults } = await import("./faults");
@@ -513,7 +513,7 @@ async function main(): Promise<number> {
       return bench(json, i >= 0 ? Number(args[i + 1]) : 10, n >= 0 ? Number(args[n + 1]) : 3);
     }
     default:
-      process.stdout.write("usage: npm run lab -- up [--profile default|hardened|sumologic|cloudwatch|cluster] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,partition,haproxy,telemetry,hostile,app-update,peers,promote,restore-interrupt] | drill backup [--json] | drill app-update|peers|promote|restore-interrupt [--json] | drill reboot [--server <name>] [--json] | bench [--json] [--duration S] [--runs N]\n");
+      process.stdout.write("usage: npm run lab -- up [--profile default|hardened|sumologic|cloudwatch|cluster] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,partition,haproxy,telemetry,hostile,app-update,peers,replacement,promote,restore-interrupt] | drill backup [--json] | drill app-update|peers|promote|restore-interrupt [--json] | drill reboot [--server <name>] [--json] | drill replacement [--server <name>] [--empty-volume] [--json] | bench [--json] [--duration S] [--runs N]\n");
       return cmd === "help" ? 0 : 2;
   }
 }

@@ -11,6 +11,7 @@ import { appUpdateDrills, appUpdateNeeds } from "./appUpdate";
 import { peersDrills, peersNeeds } from "./peers";
 import { promoteCheck, promoteNeeds, restoreInterruptCheck } from "./dataSafety";
 import { isClusterLab } from "../checks/cluster";
+import { replacementCheck } from "./replacement";
 
 export interface LifecycleDrill {
   /** The name `--only` and `drill <key>` take. */
@@ -28,6 +29,7 @@ const singleDatabase = (ctx: CheckContext) => (isClusterLab(ctx) ? "database.top
 export const LIFECYCLE_DRILLS: LifecycleDrill[] = [
   { key: "app-update", needs: appUpdateNeeds, run: appUpdateDrills },
   { key: "peers", needs: peersNeeds, run: peersDrills },
+  { key: "replacement", needs: singleDatabase, run: async (_ctx, _say, boot) => [await replacementCheck(boot)] },
   { key: "promote", needs: (ctx) => singleDatabase(ctx) ?? promoteNeeds(ctx), run: async (_ctx, say) => [await promoteCheck(say)] },
   { key: "restore-interrupt", needs: singleDatabase, run: async (_ctx, say) => [await restoreInterruptCheck(say)] },
 ];
