@@ -155,6 +155,8 @@ export interface AppArgs {
     startCommand?: string;
     /** Debian/Ubuntu packages your artifact needs to run (its runtime and libraries, e.g. ["nodejs", "node-mysql"]), installed from the distribution's archive at the app servers' first boot. Custom artifacts only. Default: none (a stock AMI has no Node, Python or Java: list them, or ship a self-contained artifact). */
     packages?: string[];
+    /** Key ARN of your customer-managed KMS key when the s3:// artifact is encrypted with it (SSE-KMS): the app servers may then kms:Decrypt with that key only through S3, only for that object (or its bucket's S3 Bucket Key). Default: none (SSE-S3 and the AWS managed aws/s3 key need nothing). */
+    artifactKmsKeyArn?: string;
     /** TCP port the application listens on. Default 3000. */
     port?: number;
     /** Health check path (must answer 200 when the app and its database are fine). Default "/healthz". */

@@ -73,6 +73,15 @@ export const HOSTILE_CASES: [string, any, string, string, string?][] = [
     ["newline in an app package", { app: { artifactUrl: "https://example.com/app.tgz", ...ART, packages: ["nodejs\n- openssh-server"] } }, "app.packages[0]", "control character"],
     ["app packages for the bundled app", { app: { packages: ["nodejs"] } }, "app.packages", "custom artifact only"],
     ["too many app packages", { app: { artifactUrl: "https://example.com/app.tgz", ...ART, packages: Array.from({ length: 51 }, (_, i) => `lib${i}`) } }, "app.packages", "at most 50"],
+    // app.artifactKmsKeyArn: exactly one key, by its key ARN (IAM's only way to name a key)
+    ["artifact KMS key as an alias ARN", { app: { artifactUrl: "s3://releases/app.tgz", ...ART, artifactKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:alias/releases" } }, "app.artifactKmsKeyArn", "key ARN"],
+    ["artifact KMS key as an alias name", { app: { artifactUrl: "s3://releases/app.tgz", ...ART, artifactKmsKeyArn: "alias/releases" } }, "app.artifactKmsKeyArn", "alias"],
+    ["artifact KMS key as a key id alone", { app: { artifactUrl: "s3://releases/app.tgz", ...ART, artifactKmsKeyArn: "1234abcd-12ab-34cd-56ef-1234567890ab" } }, "app.artifactKmsKeyArn", "arn:aws:kms:<region>:<account>:key/<key id>"],
+    ["artifact KMS key ARN with a wildcard (every key of the account)", { app: { artifactUrl: "s3://releases/app.tgz", ...ART, artifactKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/*" } }, "app.artifactKmsKeyArn", "key ARN"],
+    ["artifact KMS key ARN with a wildcard region", { app: { artifactUrl: "s3://releases/app.tgz", ...ART, artifactKmsKeyArn: "arn:aws:kms:*:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" } }, "app.artifactKmsKeyArn", "key ARN"],
+    ["artifact KMS key ARN with a policy variable", { app: { artifactUrl: "s3://releases/app.tgz", ...ART, artifactKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/${aws:username}" } }, "app.artifactKmsKeyArn", "key ARN"],
+    ["artifact KMS key for an https artifact", { app: { artifactUrl: "https://example.com/app.tgz", ...ART, artifactKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" } }, "app.artifactKmsKeyArn", "s3://"],
+    ["artifact KMS key for the bundled app", { app: { artifactKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" } }, "app.artifactKmsKeyArn", "s3://"],
     // Database
     ["database named mysql", { database: { name: "mysql" } }, "database.name", "reserved"],
     ["database named MySQL (case)", { database: { name: "MySQL" } }, "database.name", "reserved"],
@@ -151,6 +160,9 @@ describe("bad input: hostile and malformed values (each names its field)", () =>
         const app = buildModel({ ...ok, app: { artifactUrl: "https://example.com/app.tgz", ...ART, packages: [...names, "nodejs"] } }).app;
         assert.deepStrictEqual(app.packages, names, "every valid name kept once, in order");
         assert.deepStrictEqual(buildModel({ ...ok, app: { artifactUrl: "https://example.com/app.tgz", ...ART, packages: [] } }).app.packages, [], "an empty list: a self-contained artifact");
+        for (const key of ["arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", "arn:aws:kms:ap-southeast-2:210987654321:key/mrk-1234abcd12ab34cd56ef1234567890ab"]) {
+            assert.strictEqual(buildModel({ ...ok, app: { artifactUrl: "s3://releases/app.tgz", ...ART, artifactKmsKeyArn: key } }).app.artifactKmsKeyArn, key);
+        }
         const m = buildModel({ ...ok, monitoring: { sink: "prometheus-remote-write", remoteWriteUrl: "HTTPS://Prom.Example.com:443/api/v1/write" } });
         assert.strictEqual(m.monitoring.remoteWriteUrl, "https://prom.example.com/api/v1/write", "stored as parsed");
     });

@@ -31,7 +31,8 @@ const STACKS: { [name: string]: SecuredWebStackArgs } = {
         tls: { mode: "acm" }, dns: { hostedZoneId: "Z04481532TESTZONE0001" },
         monitoring: { sink: "sumologic", sumoLogicUrl: "https://collectors.sumologic.com/receiver/v1/otlp/TOKEN" },
         // The application from the user's own bucket: the app servers read that one object.
-        app: { artifactUrl: "s3://big-releases/shop/app-1.4.2.tar.gz", artifactSha256: "c".repeat(64), startCommand: "node server.js" },
+        // Encrypted with the user's own KMS key (SSE-KMS): the app servers decrypt with it as S3 does for that object.
+        app: { artifactUrl: "s3://big-releases/shop/app-1.4.2.tar.gz", artifactSha256: "c".repeat(64), startCommand: "node server.js", artifactKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" },
     },
     // SigV4 remote write to one AMP workspace, Debian (MariaDB), Let's Encrypt.
     amp: {
@@ -411,6 +412,39 @@ describe("effective permissions of the instance roles (IAM policy evaluator)", f
             ];
             for (const [action, resource] of others) assert.notStrictEqual(await evaluate(r, action, resource), "Allowed", `${r.stack}/${r.server} ${action} ${resource}`);
         }
+    });
+
+    it("s3:// artifact under the user's KMS key: only the acm stack's app servers decrypt with it, only through S3, only for that object or its bucket's Bucket Key", async () => {
+        const key = STACKS.big.app!.artifactKmsKeyArn!;
+        // The user's key with AWS's default key policy (the account's IAM policies decide).
+        const keyPolicy = { Version: "2012-10-17", Statement: [{ Sid: "EnableIamPolicies", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }] };
+        const object = "arn:aws:s3:::big-releases/shop/app-1.4.2.tar.gz";
+        const bucket = "arn:aws:s3:::big-releases";
+        const asS3 = (s3Arn: string, via = `s3.${REGION}.amazonaws.com`) => ({ "kms:EncryptionContext:aws:s3:arn": s3Arn, "kms:ViaService": via, "kms:CallerAccount": ACCOUNT });
+        const decrypt = (r: RoleUnderTest, ctx: Record<string, string>, k = key) => evaluate(r, "kms:Decrypt", k, ctx, keyPolicy);
+        for (const r of roles) {
+            const want = r.stack === "big" && r.roles.includes(Role.App);
+            // GetObject of the artifact: S3 asks KMS with the object's ARN, or the bucket's with an S3 Bucket Key.
+            for (const ctx of [object, bucket]) assert.strictEqual(await decrypt(r, asS3(ctx)) === "Allowed", want, `${r.stack}/${r.server} kms:Decrypt as S3 for ${ctx}`);
+            const denied: [string, Record<string, string>, string?][] = [
+                ["another object of the bucket", asS3("arn:aws:s3:::big-releases/shop/app-1.4.3.tar.gz")],
+                ["another bucket", asS3("arn:aws:s3:::big-releases-copy/shop/app-1.4.2.tar.gz")],
+                ["no encryption context, through S3", { "kms:ViaService": `s3.${REGION}.amazonaws.com`, "kms:CallerAccount": ACCOUNT }],
+                ["not through S3 (a direct call)", { "kms:EncryptionContext:aws:s3:arn": object, "kms:CallerAccount": ACCOUNT }],
+                ["through SSM", asS3(object, `ssm.${REGION}.amazonaws.com`)],
+                ["through S3 in another region", asS3(object, "s3.eu-west-1.amazonaws.com")],
+                ["another key, same context", asS3(object), `arn:aws:kms:${REGION}:${ACCOUNT}:key/99999999-aaaa-bbbb-cccc-dddddddddddd`],
+            ];
+            for (const [what, ctx, k] of denied) assert.notStrictEqual(await decrypt(r, ctx, k), "Allowed", `${r.stack}/${r.server} kms:Decrypt: ${what}`);
+            for (const a of ["kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:CreateGrant", "kms:PutKeyPolicy"]) {
+                assert.notStrictEqual(await evaluate(r, a, key, asS3(object), keyPolicy), "Allowed", `${r.stack}/${r.server} ${a}`);
+            }
+        }
+        // Teeth: the same grant without its encryption-context condition decrypts another object's data key.
+        const app1 = roles.find((r) => r.stack === "big" && r.server === "app-1")!;
+        const loose: RoleUnderTest = { ...app1, policies: app1.policies.map((p) => ({ ...p, policy: { ...p.policy, Statement: p.policy.Statement.map((s: any) =>
+            s.Sid === "AppArtifactDecrypt" ? { ...s, Condition: { StringEquals: { "kms:ViaService": s.Condition.StringEquals["kms:ViaService"] } } } : s) } })) };
+        assert.strictEqual(await decrypt(loose, asS3("arn:aws:s3:::big-releases/shop/app-1.4.3.tar.gz")), "Allowed");
     });
 
     it("nothing else in the account is reachable (a sample of other resources and dangerous actions)", async () => {

@@ -54,6 +54,7 @@ const BAD: [string, any, string, string][] = [
     ["artifact over plain http", { app: { artifactUrl: "http://example.com/app.tgz", artifactSha256: "a".repeat(64), startCommand: "x" } }, "app.artifactUrl", "https://"],
     ["artifact without start command", { app: { artifactUrl: "https://example.com/app.tgz", artifactSha256: "a".repeat(64) } }, "app.startCommand", "missing"],
     ["app package not a Debian package name", { app: { artifactUrl: "https://example.com/app.tgz", artifactSha256: "a".repeat(64), startCommand: "node .", packages: ["Node JS"] } }, "app.packages[0]", "Debian policy"],
+    ["artifact KMS key not a key ARN", { app: { artifactUrl: "s3://releases/app.tgz", artifactSha256: "a".repeat(64), startCommand: "node .", artifactKmsKeyArn: "my-key" } }, "app.artifactKmsKeyArn", "key ARN"],
     ["bad health path", { app: { healthPath: "healthz" } }, "app.healthPath", "absolute"],
     ["reserved app environment variable", { app: { environment: { DB_PASSWORD_FILE: "/tmp/x" } } }, "app.environment.DB_PASSWORD_FILE", "reserved"],
     ["deploy gate timeout too short", { deployGate: { timeoutSeconds: 5 } }, "deployGate.timeoutSeconds", "30 to 3600"],

@@ -34,6 +34,26 @@ export interface ServerDeps {
     keyName?: pulumi.Input<string>;
 }
 
+/**
+ * kms:Decrypt on the artifact's SSE-KMS key, only as S3 calls it for that object: S3 asks KMS with
+ * the encryption context aws:s3:arn = the object's ARN — or the bucket's ARN when the bucket uses
+ * S3 Bucket Keys — through s3.<the key's region>.amazonaws.com (an SSE-KMS key is in its bucket's
+ * region). The bucket ARN context admits no other object: S3 decrypts only for a GetObject the role
+ * may make, and s3:GetObject is granted on the one object (AppArtifact). A key policy that does not
+ * delegate to IAM, or another account's key, still needs the key owner's grant (README).
+ */
+export function artifactDecryptStatement(keyArn: string, artifact: { bucket: string; key: string }): Statement {
+    return {
+        Sid: "AppArtifactDecrypt", Effect: "Allow", Action: ["kms:Decrypt"], Resource: keyArn,
+        Condition: {
+            StringEquals: {
+                "kms:ViaService": `s3.${keyArn.split(":")[3]}.amazonaws.com`,
+                "kms:EncryptionContext:aws:s3:arn": [`arn:aws:s3:::${artifact.bucket}/${artifact.key}`, `arn:aws:s3:::${artifact.bucket}`],
+            },
+        },
+    };
+}
+
 export function createServerResources(
     name: string, model: Model, server: ServerModel, d: ServerDeps, tags: { [k: string]: string }, opts: pulumi.CustomResourceOptions,
 ): { instance: aws.ec2.Instance; roleArn: pulumi.Output<string>; backupWriterRoleArn?: pulumi.Output<string> } {
@@ -46,10 +66,11 @@ export function createServerResources(
     statements.push(...d.backups.statementsFor(server));
     // An s3:// application artifact: the app servers read that one object (at first boot and in
     // each rollout, sws-app-update), nothing else of the bucket. The key has no IAM wildcard or
-    // variable (model/app.ts). A bucket encrypted with a customer-managed KMS key also needs
-    // kms:Decrypt on that key, which is the bucket owner's to grant (README, app.artifactUrl).
+    // variable (model/app.ts). An object encrypted with a customer-managed KMS key
+    // (app.artifactKmsKeyArn) also needs kms:Decrypt on that key, as S3 asks for it (below).
     const artifact = server.roles.includes(Role.App) ? artifactS3Object(model.app.artifactUrl) : undefined;
     if (artifact) statements.push({ Sid: "AppArtifact", Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${artifact.bucket}/${artifact.key}` });
+    if (artifact && model.app.artifactKmsKeyArn) statements.push(artifactDecryptStatement(model.app.artifactKmsKeyArn, artifact));
     const policy = pulumi.all([pulumi.output(statements), d.region, d.accountId])
         .apply(([mine, r, a]) => [...mine, ...collectorPolicyStatements(model, server, r, a)] as Statement[]);
     const { profile, policy: rolePolicy } = createInstanceRole(name, server, policy, tags, opts);

@@ -1,6 +1,7 @@
 // Sections "app" (the application server: bundled app or your artifact, its port, health path,
 // environment, workers) and "deploy gate" (waiting for the site to answer before `pulumi up` ends).
 import { AppArgs, DeployGateArgs } from "../types";
+import { breaks } from "./awsConstraints";
 import { Problems, bool, intIn, matching } from "./fields";
 import { Model, Ports } from "./shape";
 
@@ -41,6 +42,7 @@ export function readApp(p: Problems, a: AppArgs): Model["app"] {
     if (custom && (typeof a.startCommand !== "string" || a.startCommand.trim() === "")) p.push(`app.startCommand: missing; app.artifactUrl needs the command that starts your application`);
     if (!custom && (a.artifactSha256 !== undefined || a.startCommand !== undefined)) p.push(`app.artifactUrl: missing; app.artifactSha256/app.startCommand apply to a custom artifact only`);
     const packages = readPackages(p, a.packages, custom);
+    const artifactKmsKeyArn = readArtifactKmsKeyArn(p, a.artifactKmsKeyArn, artifactUrl);
     const appPort = intIn(p, "app.port", a.port, 1024, 65535, 3000);
     const reserved = new Map<number, string>([
         [Ports.mysql, "MySQL"], ...Object.entries(Ports.local).map(([k, v]) => [v, k] as [number, string]),
@@ -57,7 +59,7 @@ export function readApp(p: Problems, a: AppArgs): Model["app"] {
     }
     const workers = intIn(p, "app.workers", a.workers, 1, 64, 1);
     return {
-        custom, artifactUrl, artifactSha256, startCommand: a.startCommand, packages, port: appPort, healthPath,
+        custom, artifactUrl, artifactSha256, startCommand: a.startCommand, packages, ...(artifactKmsKeyArn ? { artifactKmsKeyArn } : {}), port: appPort, healthPath,
         environment: environmentVars, workers,
     };
 }
@@ -87,6 +89,25 @@ function readPackages(p: Problems, value: unknown, custom: boolean): string[] {
         else if (!out.includes(name)) out.push(name);
     }
     return out;
+}
+
+/**
+ * app.artifactKmsKeyArn: the key an s3:// artifact is encrypted with (SSE-KMS). The app servers'
+ * role gets kms:Decrypt on exactly this key ARN (IAM identifies a key by its key ARN only: an
+ * alias would grant nothing), through S3 and for the artifact's object or its bucket's Bucket Key.
+ */
+function readArtifactKmsKeyArn(p: Problems, value: unknown, artifactUrl: string | undefined): string | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "string") { p.push(`app.artifactKmsKeyArn: ${JSON.stringify(value)} is not allowed; use the key ARN of the KMS key that encrypts the artifact`); return undefined; }
+    if (!artifactS3Object(artifactUrl)) { p.push(`app.artifactKmsKeyArn: applies to an s3:// app.artifactUrl only (the key decrypts that object through S3); remove it or use s3://bucket/key`); return undefined; }
+    if (/^arn:aws:kms:[^:]*:\d*:alias\//.test(value) || value.startsWith("alias/")) {
+        p.push(`app.artifactKmsKeyArn: ${JSON.stringify(value)} is an alias; IAM identifies a KMS key by its key ARN only — use the key ARN (aws kms describe-key --key-id ${value.replace(/^arn:aws:kms:[^:]*:\d*:/, "")} --query KeyMetadata.Arn)`);
+        return undefined;
+    }
+    const problem = breaks("kmsKeyArn", value);
+    // A * or ${…} in a Resource would grant every key it matches: the row's form admits one key.
+    if (problem) { p.push(`app.artifactKmsKeyArn: ${JSON.stringify(value)} ${problem}; use the key ARN of the one KMS key that encrypts the artifact`); return undefined; }
+    return value;
 }
 
 export function readDeployGate(p: Problems, g: DeployGateArgs): Model["deployGate"] {

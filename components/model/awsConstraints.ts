@@ -187,6 +187,13 @@ export const AWS_CONSTRAINTS = {
         what: "IAM managed policy document (non-whitespace characters)", maxLength: 6144,
         source: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length (\"Managed policy size cannot exceed 6,144 characters\")",
     },
+    // --- KMS key ARNs (the app artifact's key, app.artifactKmsKeyArn) -----------------------------
+    kmsKeyArn: {
+        what: "KMS key ARN in an IAM policy statement",
+        pattern: /^arn:aws:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/,
+        allowed: "arn:aws:kms:<region>:<account>:key/<key id>, the key id a UUID or mrk- and 32 hex digits (multi-Region key); not a key id alone, an alias name or an alias ARN",
+        source: "https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html (\"you must use its key ARN. You cannot use a key id, alias name, or alias ARN to identify a KMS key in an IAM policy statement\") and https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id",
+    },
     // --- SSM documents and State Manager associations ----------------------------------------------
     ssmDocumentName: {
         what: "SSM document name", minLength: 3, maxLength: 128, pattern: /^[a-zA-Z0-9_\-.]+$/, allowed: "3-128 of a-z, A-Z, 0-9, _ - .",

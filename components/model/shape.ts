@@ -130,6 +130,8 @@ export interface Model {
         startCommand?: string;
         /** Distribution packages the custom artifact needs (app.packages), validated names; [] for the bundled app. */
         packages: string[];
+        /** The s3:// artifact's customer-managed KMS key (app.artifactKmsKeyArn), validated against awsConstraints' kmsKeyArn row. */
+        artifactKmsKeyArn?: string;
         port: number;
         healthPath: string;
         environment: { [key: string]: string };

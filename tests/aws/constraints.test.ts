@@ -63,6 +63,12 @@ const CASES: { [id in ConstraintId]?: { ok: string[]; bad: [string, RegExp][] } 
     acmDomainName: { ok: ["www.foobar.com", "*.foobar.com"], bad: [["foobar", /required form/], ["-a.com", /required form/]] },
     kmsAliasName: { ok: ["alias/sws-dev-backups"], bad: [["sws-dev", /required form|contains/], ["alias/aws/s3", /reserved/]] },
     kmsKeyDescription: { ok: ["backups of sws-dev"], bad: [["d".repeat(8193), /at most 8192/]] },
+    kmsKeyArn: {
+        ok: ["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", "arn:aws:kms:ap-southeast-2:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"],
+        bad: [["arn:aws:kms:us-east-1:123456789012:alias/releases", /required form/], ["arn:aws:kms:us-east-1:123456789012:key/*", /required form/],
+            ["arn:aws:kms:*:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", /required form/], ["1234abcd-12ab-34cd-56ef-1234567890ab", /required form/],
+            ["arn:aws:kms:us-east-1:123456789012:key/1234ABCD-12AB-34CD-56EF-1234567890AB", /required form/]],
+    },
 };
 
 describe("AWS documented constraints: the table", () => {

@@ -58,13 +58,17 @@ export const CONFIGURATIONS: Configuration[] = [
         capture: () => captureProgram("prod", stackConfig("prod", { "secured-web-stack:dns": { hostedZoneId: TEST_ZONE_ID } })),
     },
     {
-        name: "acm-sumologic-3web", covers: "ACM (RSA, apex SAN) validated in Route 53, Sumo Logic sink, 3 web + 1 app, hardening off, public subnets",
+        name: "acm-sumologic-3web", covers: "ACM (RSA, apex SAN) validated in Route 53, Sumo Logic sink, 3 web + 1 app, hardening off, public subnets, the app from the user's S3 bucket under the user's KMS key, with its runtime packages",
         needs: { zone: "foobar.com" },
         capture: () => captureComponent("sws-m1", {
             ...SEED, environment: "m1", webServers: 3, appServers: 1,
             tls: { mode: "acm", keyAlgorithm: "RSA", redirectApex: true }, dns: { hostedZoneId: TEST_ZONE_ID },
             monitoring: { sink: "sumologic", sumoLogicUrl: "https://endpoint4.collection.sumologic.com/receiver/v1/otlp/ZaVnC4dhaV3uTKlVd" },
             network: { mode: "public-subnets", vpcCidr: "10.41.0.0/16" },
+            app: {
+                artifactUrl: "s3://m1-releases/shop/app-2.0.0.tar.gz", artifactSha256: "d".repeat(64), startCommand: "/usr/bin/node server.js",
+                packages: ["nodejs", "node-mysql"], artifactKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            },
         }),
     },
     {

@@ -58,6 +58,7 @@ export const ROWS: Row[] = [
     { group: "app", change: "a new `s3://` `app.artifactUrl` + `artifactSha256`", a: with_({ app: custom("s3://releases-bucket/app-1.tgz", SHA_A) }), b: with_({ app: custom("s3://releases-bucket/app-2.tgz", SHA_B) }) },
     // What a custom artifact needs installed is in the user data (cloud-init installs packages at first boot only).
     { group: "app", change: "`app.packages` (a custom artifact's)", a: with_({ app: custom("https://example.com/app-1.tgz", SHA_A) }), b: with_({ app: { ...custom("https://example.com/app-1.tgz", SHA_A), packages: ["nodejs", "node-mysql"] } }) },
+    { group: "app", change: "`app.artifactKmsKeyArn` (an s3:// artifact's key)", a: with_({ app: custom("s3://releases-bucket/app-1.tgz", SHA_A) }), b: with_({ app: { ...custom("s3://releases-bucket/app-1.tgz", SHA_A), artifactKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" } }) },
     { group: "database", change: "`database.name` / `.user`", a: base, b: with_({ database: { name: "shop", user: "shop" } }) },
     { group: "database", change: "`database.volumeGiB` 20 → 40", a: base, b: with_({ database: { volumeGiB: 40 } }) },
     { group: "os", change: "`os` ubuntu-24.04 → debian-12", a: base, b: with_({ os: "debian-12" }) },
