@@ -91,7 +91,8 @@ function ensurePackages(wanted: string[]): string[] {
   return notes;
 }
 
-function startSupervisor(server: string): number {
+/** Start a server's supervisor; `boot`: it starts the root's enabled units as systemd does at boot (a reboot). */
+function startSupervisor(server: string, boot = false): number {
   const p = rootPaths(server);
   const logFile = path.join(p.logs, "sws-lab", "supervisor.log");
   mkdirp(path.dirname(logFile));
@@ -99,7 +100,7 @@ function startSupervisor(server: string): number {
   const fd = fs.openSync(logFile, "a");
   const child = spawn(
     "nsenter",
-    [`--net=/run/netns/${netnsName(server)}`, "--", process.execPath, "-r", require.resolve("ts-node/register/transpile-only"), path.join(LAB_DIR, "supervisor", "main.ts"), server],
+    [`--net=/run/netns/${netnsName(server)}`, "--", process.execPath, "-r", require.resolve("ts-node/register/transpile-only"), path.join(LAB_DIR, "supervisor", "main.ts"), server, ...(boot ? ["--boot"] : [])],
     { detached: true, stdio: ["ignore", fd, fd], cwd: REPO_DIR, env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", TS_NODE_TRANSPILE_ONLY: "1", SWS_LAB_STATE: STATE } },
   );
   fs.closeSync(fd);
@@ -465,7 +466,7 @@ async function main(): Promise<number> {
     case "drill": {
       requireRoot();
       if (args.includes("reboot")) {
-        // --server <name>: the server to reboot (default: the database server).
+        // --server <name>: the server to reboot (default: the database server); all: each in turn.
         const si = args.indexOf("--server");
         if (si >= 0 && !args[si + 1]) throw new Error("--server needs a server name");
         const { runRebootDrill } = await import("./drills/reboot");
@@ -513,7 +514,7 @@ async function main(): Promise<number> {
       return bench(json, i >= 0 ? Number(args[i + 1]) : 10, n >= 0 ? Number(args[n + 1]) : 3);
     }
     default:
-      process.stdout.write("usage: npm run lab -- up [--profile default|hardened|sumologic|cloudwatch|cluster] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,partition,haproxy,telemetry,hostile,app-update,peers,replacement,promote,restore-interrupt] | drill backup [--json] | drill app-update|peers|promote|restore-interrupt [--json] | drill reboot [--server <name>] [--json] | drill replacement [--server <name>] [--empty-volume] [--json] | bench [--json] [--duration S] [--runs N]\n");
+      process.stdout.write("usage: npm run lab -- up [--profile default|hardened|sumologic|cloudwatch|cluster] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,partition,haproxy,telemetry,hostile,app-update,peers,replacement,promote,restore-interrupt] | drill backup [--json] | drill app-update|peers|promote|restore-interrupt [--json] | drill reboot [--server <name>|all] [--json] | drill replacement [--server <name>] [--empty-volume] [--json] | bench [--json] [--duration S] [--runs N]\n");
       return cmd === "help" ? 0 : 2;
   }
 }

@@ -169,7 +169,10 @@ export function databasePart(ctx: RenderContext): PayloadPart {
     const files = [
         file(cnf, renderMysqlCnf(ctx), "0644", "root:root", true),
         toolkit(`/etc/systemd/system/${dbUnit}.d/sws.conf`, unit({
-            Unit: [["RequiresMountsFor", DATA_MOUNT]],
+            // The package enables the unit, so at every later boot systemd starts it on its own, not
+            // through sws-db-init: after the fetch, or it starts before its TLS key (endToEndTls,
+            // cluster) is back on the new tmpfs /run.
+            Unit: [["RequiresMountsFor", DATA_MOUNT], ["After", "sws-fetch.service"]],
             Service: [
                 // MariaDB's unit runs galera recovery and debian-start around mariadbd; neither applies
                 // here (a Galera node recovers its position itself at start). A cluster node starts

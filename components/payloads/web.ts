@@ -145,6 +145,9 @@ export function webPart(ctx: RenderContext): PayloadPart {
             file("/srv/www/static/robots.txt", "User-agent: *\nDisallow:\n"),
             // Foreground under systemd, so Restart=always sees the master die.
             toolkit("/etc/systemd/system/nginx.service.d/sws.conf", unit({
+                // The package enables nginx, so every later boot starts it on its own: after the fetch,
+                // which puts its TLS key (endToEndTls) on the new tmpfs /run and refreshes its peer list.
+                Unit: [["After", "sws-fetch.service"]],
                 Service: [["Type", "exec"], ["PIDFile", ""],
                     ["ExecStartPre", ""], ["ExecStartPre", "/usr/sbin/nginx -t -q"],
                     ["ExecStart", ""], ["ExecStart", "/usr/sbin/nginx -g 'daemon off; master_process on;'"],

@@ -1,5 +1,5 @@
 /**
- * Reboot drill (`npm run lab -- drill reboot [--server <name>] [--json]`; default: the database
+ * Reboot drill (`npm run lab -- drill reboot [--server <name>|all] [--json]`; default: the database
  * server): what a reboot of one server does to the running site.
  *
  *   before   acknowledged inserts through the site (POST /visit, 201 only after the commit); the
@@ -9,21 +9,31 @@
  *            init (PID 1 of the server's PID namespace: every process in it dies with it), no
  *            process left in the server's mount or PID namespace; its mount + UTS namespaces
  *            released, so its tmpfs /run, /tmp and /dev/shm are gone;
- *   boot     the same root (overlay upper layer kept, the data volume the same) booted through
- *            `up`'s own path: namespaces and tmpfs set up by root-setup.sh, the server's init, what
+ *   boot     the same root (overlay upper layer kept, the data volume the same) booted as EC2 boots
+ *            an instance again: namespaces and tmpfs set up by root-setup.sh, the server's init, what
  *            EC2 gives it (resolver, the attached data volume), the lab's runtime files in /run
- *            (collector copy, HAProxy's fd limit), a new supervisor, then the user data the program
- *            registered, cloud-init's steps and runcmd (sws-fetch reads SSM in the lab's AWS again);
- *   after    every unit that was active is active again; every fetched file was written again by
- *            this boot (its change time) and its SHA-256 equals the program's parameter and the lab AWS's; the markers are
- *            gone; every acknowledged row is in the database; the site answers /healthz through the
- *            balancer and acknowledges new inserts. Time to healthy (kill → all of that) printed.
+ *            (collector copy, HAProxy's fd limit), then the supervisor in boot mode: it starts what the
+ *            root's enablement links pull into multi-user.target, in After=/Before= order, like
+ *            systemd (supervisor/boot.ts) — sws-fetch.service re-fetches the secrets onto the new /run
+ *            before the units ordered after it start. cloud-init's per-instance modules (write_files,
+ *            packages, runcmd) do not run again;
+ *   during   a steady client (acknowledged inserts through the balancer, every 100 ms) from before
+ *            the kill until the server is healthy again: failed requests and the outage window;
+ *   after    every unit that was active is active again; every boot job succeeded; sws-fetch.service
+ *            finished before each unit ordered after it started; runcmd did not run (cloud-init's boot
+ *            log untouched, no `systemctl enable` asked of the supervisor); every fetched file was
+ *            written again by this boot (its change time) and its SHA-256 equals the program's
+ *            parameter and the lab AWS's; the markers are gone; every acknowledged row (before and
+ *            during the reboot) is in the database; the site answers /healthz through the balancer
+ *            and acknowledges new inserts. Time to healthy (kill → all of that) printed.
+ *
+ * `--server all` reboots every server in turn, each healthy again before the next.
  *
  * What the lab cannot show: a machine's power loss (the page cache is the host kernel's, so a
- * write the database had not flushed survives here); cloud-init on EC2 runs runcmd once per
- * instance, the lab re-runs the user data's steps at every boot (as `up` does).
+ * write the database had not flushed survives here); the machine's own units (journald, logind,
+ * networking, cloud-init's per-boot modules) are not run by the lab.
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { RenderedStack } from "../../components/render";
@@ -35,19 +45,19 @@ import type { ProgramRun } from "../aws/program";
 import { PROGRAM_FILE, programParameterDigests, programUserData, readAwsState } from "../aws/setup";
 import { prepareCollectors } from "../collector";
 import { CLIENTS_DIR, isMounted, readJson, STATE } from "../files";
-import { bootServer, FETCH_STEP } from "../payload";
 import { alive, signal, sleep } from "../processes";
 import { createRoot, inRoot, rootPaths, serverInitPid, stopInit } from "../root";
 import { inNetns, netnsPath } from "../namespaces";
 import { cleanEnv, run } from "../shell";
 import { readState, writeState } from "../state";
-import { supervisorDump } from "../supervisor/client";
+import { supervisorCommand, supervisorDump } from "../supervisor/client";
+import type { JobRecord } from "../supervisor/boot";
 import { supervisorPidsFile, supervisorSocket } from "../supervisor/paths";
 
 /** What `up` does for a server that the drill must do again (lab/cli.ts owns both). */
 export interface BootHooks {
-  /** Starts the server's supervisor (as `up` does); returns its pid. */
-  startSupervisor: (server: string) => number;
+  /** Starts the server's supervisor (as `up` does; `boot`: in boot mode, starting the enabled units); returns its pid. */
+  startSupervisor: (server: string, boot?: boolean) => number;
   /** `up`'s machine adaptations for one server (runtime files in its /run); returns a note or undefined. */
   adapt: (server: string, userData: string) => string | undefined;
 }
@@ -121,6 +131,70 @@ function serverPids(server: string, mntIno: number, pidNsLink: string): number[]
     }
   }
   return out;
+}
+
+/** The steady client (clients/steady-inserts.js) in the client's namespace, until `stop()`. */
+export function steadyClient(ctx: ReturnType<typeof context>, note: string): { stop: () => Promise<SteadyResult> } {
+  const { state } = ctx;
+  const stopFile = path.join(STATE, `steady-${note}.stop`);
+  fs.rmSync(stopFile, { force: true });
+  const child = spawn("nsenter", [`--net=${netnsPath(ctx.client)}`, "--", process.execPath, path.join(CLIENTS_DIR, "steady-inserts.js"),
+    state.balancer.ip, state.domain, note, "100", "400000", state.caBundle, stopFile], { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const ended = new Promise<void>((res) => child.on("close", () => res()));
+  return {
+    stop: async () => {
+      fs.writeFileSync(stopFile, "");
+      await Promise.race([ended, sleep(10000)]);
+      fs.rmSync(stopFile, { force: true });
+      const last = out.trim().split("\n").pop() ?? "";
+      try {
+        return JSON.parse(last) as SteadyResult;
+      } catch {
+        throw new Error(`steady-inserts.js: ${out.slice(-300)}`);
+      }
+    },
+  };
+}
+
+export interface SteadyResult {
+  attempted: number;
+  acked: number;
+  failed: number;
+  statuses: Record<string, number>;
+  firstFailMs: number | null;
+  lastFailMs: number | null;
+  longestGapMs: number;
+  startedAt: number;
+}
+
+/** systemctl command lines the server's supervisor was asked since `sinceMs` (its log: "<ISO time> systemctl <argv>"). */
+function systemctlRequestsSince(server: string, sinceMs: number): string[] {
+  const log = path.join(rootPaths(server).logs, "sws-lab", "supervisor.log");
+  let text = "";
+  try {
+    text = fs.readFileSync(log, "utf8");
+  } catch {
+    return [];
+  }
+  return text.split("\n").filter((l) => {
+    const m = /^(\S+) systemctl (.*)$/.exec(l);
+    return !!m && Date.parse(m[1]) >= sinceMs;
+  }).map((l) => l.replace(/^\S+ /, ""));
+}
+
+/** The supervisor's boot record once the boot transaction has finished (every job done, failed or skipped). */
+async function bootFinished(server: string, timeoutMs: number): Promise<{ jobs: JobRecord[]; order: string[]; missing: Record<string, string[]>; startedAt: number; finishedAt?: number; error?: string } | undefined> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    const r = await supervisorCommand(server, ["sws-lab-dump"], 5000).catch(() => undefined);
+    const boot = r ? (JSON.parse(r.stdout) as { boot: { jobs: JobRecord[]; order: string[]; missing: Record<string, string[]>; startedAt: number; finishedAt?: number; error?: string } | null }).boot : null;
+    if (boot?.finishedAt) return boot;
+    await sleep(200);
+  }
+  return undefined;
 }
 
 export async function supervisorUp(server: string, timeoutMs: number): Promise<boolean> {
@@ -215,6 +289,13 @@ export async function rebootDrill(serverArg: string | undefined, hooks: BootHook
 
   const p = rootPaths(server);
   const st = readState()!;
+  // ---- during: a steady client from before the kill until the server is healthy again
+  const bootLogFile = path.join(rootPaths(server).logs, "sws-lab", "boot.log");
+  const bootLog0 = fs.existsSync(bootLogFile) ? fs.statSync(bootLogFile) : undefined;
+  const steadyNote = `${note}-during`;
+  const steady = steadyClient(ctx, steadyNote);
+  await sleep(1000);
+
   // ---- power: every process of the server killed
   const off = await powerOff(server);
   const { tKill } = off;
@@ -222,44 +303,71 @@ export async function rebootDrill(serverArg: string | undefined, hooks: BootHook
   add(off.ok, off.text);
   add(off.released, `${server}'s mount/UTS namespaces released (tmpfs gone); its root (overlay upper layer ${p.upper}) kept`);
 
-  // ---- boot, through up's path
+  // The machine's kernel state goes with the power too: its firewall ruleset (the network namespace
+  // outlives the lab's "power-off"; a real reboot starts with no rules until nftables.service loads them).
+  const nftBefore = inNetns(server, "nft", ["list", "table", "inet", "sws"]).stdout;
+  inNetns(server, "nft", ["flush", "ruleset"]);
+  const nftFlushed = inNetns(server, "nft", ["list", "ruleset"]).stdout.trim() === "";
+
+  // ---- boot, as EC2 boots the instance again: no cloud-init per-instance module, systemd starts the enabled units
   const tBoot = Date.now();
-  const bootLog = path.join(p.logs, "sws-lab", "boot.log");
-  if (fs.existsSync(bootLog)) fs.copyFileSync(bootLog, path.join(p.logs, "sws-lab", "boot.before-reboot.log"));
   createRoot(server, server, []);
   const vol = /^\s*DATA_VOLUME_ID=["']?(vol-[0-9a-f]+)["']?\s*$/m.exec(userData)?.[1];
   prepareInstance(server, model.network.resolver, vol);
   for (const n of prepareCollectors([rendered])) say(`    note: ${n}`);
   const adapted = hooks.adapt(server, userData);
   if (adapted) say(`    note: ${adapted}`);
-  const pid = hooks.startSupervisor(server);
+  const pid = hooks.startSupervisor(server, true);
   const st2 = readState()!;
   st2.supervisors[server] = pid;
   writeState(st2);
   const supOk = await supervisorUp(server, 30000);
-  add(supOk, `${server}: new supervisor (pid ${pid}) ${supOk ? "answers" : "does not answer within 30 s"}`);
-  const report = await bootServer(server, userData, (m) => say(`  ${m}`));
+  add(supOk, `${server}: new supervisor (pid ${pid}) in boot mode ${supOk ? "answers" : "does not answer within 30 s"}`);
+  // Healthy is watched from now on, while the boot transaction runs (a late oneshot does not delay it).
+  const healthy = (async () => {
+    let missing: string[] = units;
+    let siteOk = false;
+    while (Date.now() - tBoot < 180000) {
+      const d = await supervisorDump(server);
+      const active = new Set((d?.units ?? []).filter((u) => u.state === "active").map((u) => u.name));
+      missing = units.filter((u) => !active.has(u));
+      siteOk = healthz(ctx);
+      if (!missing.length && siteOk) return { tHealthy: Date.now(), missing, siteOk };
+      await sleep(250);
+    }
+    return { tHealthy: 0, missing, siteOk };
+  })();
+  const boot = await bootFinished(server, 180000);
   const tBooted = Date.now();
-  const fetchStep = report.steps.find((x) => FETCH_STEP.test(x.step.replace(/^runcmd: /, "").split(" ")[0]));
-  add(report.ok, `boot from the registered user data: ${report.steps.length} steps, ${report.steps.filter((s) => s.code !== 0).length} failed, ${((tBooted - tBoot) / 1000).toFixed(1)} s (sws-fetch ${fetchStep ? `${(fetchStep.ms / 1000).toFixed(1)} s, exit ${fetchStep.code}` : "not run"}); log ${report.log}`);
+  const jobs = boot?.jobs ?? [];
+  const failedJobs = jobs.filter((j) => j.result !== "done");
+  add(!!boot && !boot.error && jobs.length > 0 && !failedJobs.length,
+    `boot transaction of multi-user.target: ${jobs.length} jobs${boot?.error ? `; ${boot.error}` : ""}${!boot ? "; not finished within 180 s" : ""}, ${failedJobs.length} not done${failedJobs.length ? ` (${failedJobs.map((j) => `${j.name} ${j.result}${j.note ? `: ${j.note}` : ""}`).join("; ")})` : ""}, ${((tBooted - tBoot) / 1000).toFixed(1)} s; record ${path.join(p.logs, "sws-lab", "boot-jobs.json")}`);
+  const fetchJob = jobs.find((j) => j.name === "sws-fetch.service");
+  const afterFetch = jobs.filter((j) => j.after.includes("sws-fetch.service"));
+  const early = afterFetch.filter((j) => !fetchJob || j.startedAt < fetchJob.finishedAt);
+  add(fetchJob?.result === "done" && afterFetch.length > 0 && !early.length,
+    `sws-fetch.service ${fetchJob ? `${fetchJob.result} in ${((fetchJob.finishedAt - fetchJob.startedAt) / 1000).toFixed(1)} s` : "not in the boot"}; the ${afterFetch.length} units ordered after it started after it finished (${afterFetch.map((j) => `${j.name} +${fetchJob ? ((j.startedAt - fetchJob.finishedAt) / 1000).toFixed(2) : "?"} s`).join(", ")})${early.length ? `; started before: ${early.map((j) => j.name).join(" ")}` : ""}`);
+  const nftAfter = inNetns(server, "nft", ["list", "table", "inet", "sws"]).stdout;
+  const nftJob = jobs.find((j) => j.name === "nftables.service");
+  add(nftFlushed && nftBefore !== "" && nftAfter === nftBefore && nftJob?.result === "done",
+    `host firewall: ruleset flushed with the power (${nftFlushed ? "empty" : "not empty"}), loaded again by nftables.service at boot (${nftJob ? nftJob.result : "not in the boot"}): table inet sws ${nftAfter === nftBefore ? "identical to before the reboot" : "differs from before the reboot"}`);
+  // runcmd did not run: cloud-init's boot log (written only by the first boot's steps) is untouched,
+  // and nobody asked the supervisor to enable a unit (every payload's runcmd does).
+  const bootLog1 = fs.existsSync(bootLogFile) ? fs.statSync(bootLogFile) : undefined;
+  const enables = systemctlRequestsSince(server, tBoot).filter((l) => /^systemctl (\S+ )*(enable|reenable)\b/.test(l));
+  add(!!bootLog0 && !!bootLog1 && bootLog1.mtimeMs === bootLog0.mtimeMs && bootLog1.size === bootLog0.size && !enables.length,
+    `cloud-init's runcmd did not run again: its boot log ${bootLog1 && bootLog0 && bootLog1.mtimeMs === bootLog0.mtimeMs ? "untouched" : "changed"} (${bootLogFile}), ${enables.length ? `enable requests: ${enables.join("; ")}` : "no `systemctl enable` asked since the boot"}`);
 
   // ---- healthy: every unit that was active is active, the site answers through the balancer
-  let tHealthy = 0;
-  let missing: string[] = units;
-  let siteOk = false;
-  while (Date.now() - tBooted < 120000) {
-    const d = await supervisorDump(server);
-    const active = new Set((d?.units ?? []).filter((u) => u.state === "active").map((u) => u.name));
-    missing = units.filter((u) => !active.has(u));
-    siteOk = healthz(ctx);
-    if (!missing.length && siteOk) {
-      tHealthy = Date.now();
-      break;
-    }
-    await sleep(250);
-  }
+  const { tHealthy, missing, siteOk } = await healthy;
   add(!missing.length, `every unit ${server} had is active again (${units.length}: ${units.join(" ")})${missing.length ? `; not active: ${missing.join(" ")}` : ""}`);
   add(siteOk, `the site answers /healthz through the balancer ${st.balancer.name}`);
+  // The steady client runs on a little past healthy, so the window's end is seen.
+  await sleep(2000);
+  const sc = await steady.stop();
+  const outageMs = sc.longestGapMs;
+  say(`  steady client: ${sc.acked}/${sc.attempted} inserts acknowledged during the reboot, ${sc.failed} failed ${JSON.stringify(sc.statuses)}; outage window ${(sc.longestGapMs / 1000).toFixed(1)} s without an acknowledged insert${sc.firstFailMs !== null ? ` (failures from +${((sc.startedAt + sc.firstFailMs - tKill) / 1000).toFixed(1)} s to +${((sc.startedAt + sc.lastFailMs! - tKill) / 1000).toFixed(1)} s after the kill)` : ""}`);
 
   // ---- secrets fetched again
   const list1 = fetchList(server);
@@ -280,6 +388,9 @@ export async function rebootDrill(serverArg: string | undefined, hooks: BootHook
   // ---- no data lost, the site writes again
   const rows = rowCount(dbServer, db, note);
   add(typeof rows === "number" && rows >= w0.acked && w0.acked > 0, `${typeof rows === "number" ? rows : "?"} rows with the note in ${dbServer}'s database after the reboot, ${w0.acked} acknowledged before${typeof rows === "string" ? ` (${rows})` : ""}`);
+  const rowsDuring = rowCount(dbServer, db, steadyNote);
+  add(typeof rowsDuring === "number" && rowsDuring >= sc.acked && sc.acked > 0,
+    `${typeof rowsDuring === "number" ? rowsDuring : "?"} rows in the database from the steady client, ${sc.acked} acknowledged during the reboot (${sc.failed} failed requests; more rows than acknowledgements: a commit whose answer did not reach the client)${typeof rowsDuring === "string" ? ` (${rowsDuring})` : ""}`);
   const w1 = inserts(ctx, `${note}-after`, 50);
   const rows1 = rowCount(dbServer, db, `${note}-after`);
   add(w1.acked === 50 && rows1 === 50, `after: ${w1.acked}/${w1.attempted} new inserts acknowledged through the site, ${rows1} in the database; answers ${JSON.stringify(w1.statuses)}`);
@@ -288,7 +399,14 @@ export async function rebootDrill(serverArg: string | undefined, hooks: BootHook
     server,
     killedProcesses: before.length,
     bootSeconds: (tBooted - tBoot) / 1000,
-    fetchSeconds: fetchStep ? fetchStep.ms / 1000 : null,
+    bootJobs: jobs.length,
+    fetchSeconds: fetchJob ? (fetchJob.finishedAt - fetchJob.startedAt) / 1000 : null,
+    steadyAttempted: sc.attempted,
+    steadyAcked: sc.acked,
+    steadyFailed: sc.failed,
+    steadyStatuses: sc.statuses,
+    outageWindowSeconds: outageMs / 1000,
+    rowsDuring,
     timeToHealthySeconds: tHealthy ? (tHealthy - tKill) / 1000 : null,
     ackedBefore: w0.acked,
     rowsAfter: rows,
@@ -296,17 +414,47 @@ export async function rebootDrill(serverArg: string | undefined, hooks: BootHook
     fetchedFiles: entries1.length,
   };
   const ok = lines.every((l) => l.ok) && tHealthy > 0;
-  say(`  time to healthy: ${tHealthy ? `${((tHealthy - tKill) / 1000).toFixed(1)} s from the kill (boot ${((tBooted - tBoot) / 1000).toFixed(1)} s, then ${((tHealthy - tBooted) / 1000).toFixed(1)} s until every unit active and /healthz 200)` : "not healthy within 120 s of the boot"}`);
+  say(`  time to healthy: ${tHealthy ? `${((tHealthy - tKill) / 1000).toFixed(1)} s from the kill (boot transaction ${((tBooted - tBoot) / 1000).toFixed(1)} s; every unit active and /healthz 200 at +${((tHealthy - tBoot) / 1000).toFixed(1)} s after the boot began)` : "not healthy within 180 s of the boot"}; failed requests ${sc.failed}, outage window ${(outageMs / 1000).toFixed(1)} s`);
   return { ok, lines: lines.map((l) => `${l.ok ? "✓" : "✗"} ${l.text}`), figures };
+}
+
+/**
+ * `--server all`: every server of the lab in turn, each healthy again (its drill passed) before the
+ * next is rebooted; the first failure stops the round (no second fault on top of an unhealthy site).
+ */
+export async function rebootEach(servers: string[], hooks: BootHooks, say: (l: string) => void): Promise<{ ok: boolean; lines: string[]; figures: Array<Record<string, unknown>> }> {
+  const lines: string[] = [];
+  const figures: Array<Record<string, unknown>> = [];
+  for (const s of servers) {
+    say(`reboot ${s}`);
+    const r = await rebootDrill(s, hooks, say);
+    lines.push(...r.lines.map((l) => `${s}: ${l}`));
+    figures.push(r.figures);
+    if (!r.ok) {
+      const left = servers.slice(servers.indexOf(s) + 1);
+      if (left.length) lines.push(`✗ stopped after ${s} failed; not rebooted: ${left.join(" ")}`);
+      return { ok: false, lines, figures };
+    }
+  }
+  return { ok: true, lines, figures };
+}
+
+/** The lab's servers (`--server all`), in the model's order. */
+export function labServers(): string[] {
+  return context().rendered.model.servers.map((s) => s.name);
 }
 
 export async function runRebootDrill(server: string | undefined, hooks: BootHooks, json: boolean): Promise<number> {
   const say = (l: string) => { if (!json) process.stdout.write(`${l}\n`); };
   const t0 = Date.now();
-  const r = await rebootDrill(server, hooks, say);
+  const servers = server === "all" ? labServers() : undefined;
+  const r = servers ? await rebootEach(servers, hooks, say) : await rebootDrill(server, hooks, say);
   const out = { drill: "reboot", ok: r.ok, seconds: (Date.now() - t0) / 1000, date: new Date().toISOString(), figures: r.figures, lines: r.lines };
   fs.writeFileSync(path.join(STATE, "last-reboot.json"), JSON.stringify(out, null, 2));
   if (json) process.stdout.write(JSON.stringify(out, null, 2) + "\n");
-  else say(`${r.ok ? "PASS" : "FAIL"}  drill reboot of ${r.figures.server} (${out.seconds.toFixed(1)} s)`);
+  else if (servers) {
+    for (const f of r.figures as Array<Record<string, unknown>>) say(`  ${String(f.server).padEnd(8)} healthy ${f.timeToHealthySeconds ?? "never"} s after the kill, steady client ${f.steadyFailed}/${f.steadyAttempted} failed, outage window ${f.outageWindowSeconds} s`);
+    say(`${r.ok ? "PASS" : "FAIL"}  drill reboot of every server in turn (${servers.join(", ")}; ${out.seconds.toFixed(1)} s)`);
+  } else say(`${r.ok ? "PASS" : "FAIL"}  drill reboot of ${(r.figures as Record<string, unknown>).server} (${out.seconds.toFixed(1)} s)`);
   return r.ok ? 0 : 1;
 }
