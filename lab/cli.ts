@@ -5,7 +5,6 @@
  * namespace + root per server, with a local ACME server and monitoring sink; `check` proves they
  * work end to end; `down` removes every process, namespace and mount the lab created.
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
@@ -22,15 +21,15 @@ import { awsHosts, awsSettings } from "./aws/hosts";
 import { labArtifact } from "./aws/artifact";
 import { runProgram } from "./aws/program";
 import { COMPONENT, prepareInstances, PROGRAM_FILE, programUserData, startLabAws } from "./aws/setup";
-import { createRoot, destroyRoot, listRoots, rootPaths, stopInit, writeInRoot } from "./root";
+import { createRoot, destroyRoot, listRoots, rootPaths, stopInit } from "./root";
 import { startSink } from "./sink";
 import { prepareCollectors } from "./collector";
-import { HARD_NOFILE } from "./supervisor/spawn";
+import { machineAdaptation, startSupervisor } from "./serverStart";
 import { supervisorPidsFile, supervisorSocket } from "./supervisor/paths";
 import { alive, signal, sleep, waitFor } from "./processes";
 import { fmtSecs, log, setQuiet, step } from "./progress";
 import { inNetns, netnsName } from "./namespaces";
-import { isMounted, LAB_DIR, mkdirp, NS_DIR, readJson, REPO_DIR, STATE, writeJson } from "./files";
+import { isMounted, mkdirp, NS_DIR, readJson, STATE, writeJson } from "./files";
 import { run } from "./shell";
 
 void helpers;
@@ -89,39 +88,6 @@ function ensurePackages(wanted: string[]): string[] {
   }
   for (const n of notes) log(`    note: ${n}`);
   return notes;
-}
-
-/** Start a server's supervisor; `boot`: it starts the root's enabled units as systemd does at boot (a reboot). */
-function startSupervisor(server: string, boot = false): number {
-  const p = rootPaths(server);
-  const logFile = path.join(p.logs, "sws-lab", "supervisor.log");
-  mkdirp(path.dirname(logFile));
-  mkdirp(path.join(STATE, "run"));
-  const fd = fs.openSync(logFile, "a");
-  const child = spawn(
-    "nsenter",
-    [`--net=/run/netns/${netnsName(server)}`, "--", process.execPath, "-r", require.resolve("ts-node/register/transpile-only"), path.join(LAB_DIR, "supervisor", "main.ts"), server, ...(boot ? ["--boot"] : [])],
-    { detached: true, stdio: ["ignore", fd, fd], cwd: REPO_DIR, env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", TS_NODE_TRANSPILE_ONLY: "1", SWS_LAB_STATE: STATE } },
-  );
-  fs.closeSync(fd);
-  child.unref();
-  return child.pid!;
-}
-
-/**
- * One server's machine adaptation (in its /run, so `up` and every reboot write it): HAProxy needs
- * ~2 fds per connection of `maxconn`; see `up`. Returns the note, or undefined when none is needed.
- */
-function machineAdaptation(server: string, userData: string): string | undefined {
-  const cfgFile = (parseCloudConfig(userData).write_files ?? []).find((f) => f.path === "/etc/haproxy/haproxy.cfg");
-  const m = /^\s*maxconn\s+(\d+)/m.exec(cfgFile?.content ?? "");
-  if (!m) return undefined;
-  const need = 2 * Number(m[1]) + 100;
-  if (need <= HARD_NOFILE) return undefined;
-  const n = Math.floor((HARD_NOFILE - 200) / 2);
-  writeInRoot(server, "/run/systemd/system/haproxy.service.d/zz-sws-lab-nofile.conf",
-    `# sws-lab: this machine's hard RLIMIT_NOFILE is ${HARD_NOFILE}; maxconn ${m[1]} needs ~${need}.\n[Service]\nEnvironment="EXTRAOPTS=-S /run/haproxy-master.sock -n ${n}"\n`, "0644", "root:root");
-  return `machine limit: hard RLIMIT_NOFILE is ${HARD_NOFILE} here (no CAP_SYS_RESOURCE), HAProxy's maxconn ${m[1]} needs ~${need} fds: the lab starts it with \`-n ${n}\` through a runtime drop-in (/run/systemd/system/haproxy.service.d/zz-sws-lab-nofile.conf on ${server}); the payload is unchanged`;
 }
 
 function canConnect(sockPath: string): Promise<boolean> {

@@ -37,7 +37,8 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { RenderedStack } from "../../components/render";
-import { context } from "../checks/common";
+import { CheckResult, context, timedCheck } from "../checks/common";
+import { machineAdaptation, startSupervisor } from "../serverStart";
 import { compareFetched, parseFetchList } from "../aws/compare";
 import { emulatorParameterDigests } from "../aws/emulator";
 import { prepareInstance } from "../aws/instance";
@@ -442,6 +443,19 @@ export async function rebootEach(servers: string[], hooks: BootHooks, say: (l: s
 /** The lab's servers (`--server all`), in the model's order. */
 export function labServers(): string[] {
   return context().rendered.model.servers.map((s) => s.name);
+}
+
+/** What `up` does for a server, as the drill needs it (the CLI passes the same). */
+export const UP_HOOKS: BootHooks = { startSupervisor, adapt: machineAdaptation };
+
+/** The faults' lifecycle entry (lab/drills/lifecycle.ts): every server of the lab rebooted in turn. */
+export function rebootCheck(say: (l: string) => void = () => undefined): Promise<CheckResult> {
+  return timedCheck("reboot: every server in turn (the EC2 reboot path)", async () => {
+    const servers = labServers();
+    const r = await rebootEach(servers, UP_HOOKS, say);
+    const figs = r.figures.map((f) => `${f.server} healthy ${f.timeToHealthySeconds ?? "never"} s, ${f.steadyFailed}/${f.steadyAttempted} failed, outage ${f.outageWindowSeconds} s`);
+    return { ok: r.ok, summary: `${r.figures.length}/${servers.length} servers rebooted and healthy again: ${figs.join("; ")}`, lines: r.lines, details: r.figures };
+  });
 }
 
 export async function runRebootDrill(server: string | undefined, hooks: BootHooks, json: boolean): Promise<number> {
