@@ -27,7 +27,7 @@ const NOT_A_READER = /^\/etc\/sws\/fetch\.list$|^\/usr\/local\/sbin\//;
 
 const CASES: Array<[string, SecuredWebStackArgs]> = [
   ["default", SEED],
-  ["hardened (endToEndTls, two web and app servers, replica)", { ...SEED, webServers: 2, appServers: 2, hardening: { endToEndTls: true }, database: { replica: true } } as SecuredWebStackArgs],
+  ["hardened (endToEndTls, two web and app servers, replica)", { ...SEED, webServers: 2, appServers: 2, hardening: { endToEndTls: true, databaseReplica: true } } as SecuredWebStackArgs],
   ["cluster", { ...SEED, database: { topology: "cluster" } } as SecuredWebStackArgs],
   ["sumologic sink", { ...SEED, monitoring: { sink: "sumologic", sumoLogicUrl: "https://collectors.sumologic.com/receiver/v1/otlp/x" } } as SecuredWebStackArgs],
 ];
@@ -62,6 +62,7 @@ describe("payloads: units reading fetched files start after sws-fetch.service at
         }
         // The default stack's app reads its database password from /run/sws: there is always at least one reader.
         assert.ok(readers > 0, "no unit reads /run/sws: the test would check nothing");
+        if (args.hardening?.databaseReplica) assert.ok(model.servers.some((s) => s.name === "db-replica"), "the hardened case has its replica");
       });
     }
   }
