@@ -65,6 +65,9 @@ export interface BootHooks {
 
 interface Line { ok: boolean; text: string }
 
+/** A time relative to the kill, signed ("+1.2 s", "-0.1 s": a request sent before the kill failed). */
+const rel = (ms: number) => `${ms < 0 ? "-" : "+"}${(Math.abs(ms) / 1000).toFixed(1)} s`;
+
 const MARKERS = ["/run/sws-lab-reboot-marker", "/tmp/sws-lab-reboot-marker", "/dev/shm/sws-lab-reboot-marker"];
 
 export function inserts(ctx: ReturnType<typeof context>, note: string, count: number): { attempted: number; acked: number; failed: number; statuses: Record<string, number> } {
@@ -343,7 +346,7 @@ export async function rebootDrill(serverArg: string | undefined, hooks: BootHook
   const jobs = boot?.jobs ?? [];
   const failedJobs = jobs.filter((j) => j.result !== "done");
   add(!!boot && !boot.error && jobs.length > 0 && !failedJobs.length,
-    `boot transaction of multi-user.target: ${jobs.length} jobs${boot?.error ? `; ${boot.error}` : ""}${!boot ? "; not finished within 180 s" : ""}, ${failedJobs.length} not done${failedJobs.length ? ` (${failedJobs.map((j) => `${j.name} ${j.result}${j.note ? `: ${j.note}` : ""}`).join("; ")})` : ""}, ${((tBooted - tBoot) / 1000).toFixed(1)} s; record ${path.join(p.logs, "sws-lab", "boot-jobs.json")}`);
+    `boot transaction of multi-user.target: ${jobs.length} jobs${boot?.error ? `; ${boot.error}` : ""}${!boot ? "; not finished within 180 s" : ""}, ${failedJobs.length} not done${failedJobs.length ? ` (${failedJobs.map((j) => `${j.name} ${j.result}${j.note ? `: ${j.note}` : ""}`).join("; ")})` : ""}, ${boot?.finishedAt ? ((boot.finishedAt - boot.startedAt) / 1000).toFixed(1) : "?"} s in the supervisor (${((tBooted - tBoot) / 1000).toFixed(1)} s from the power-on, namespaces and supervisor start included); record ${path.join(p.logs, "sws-lab", "boot-jobs.json")}`);
   const fetchJob = jobs.find((j) => j.name === "sws-fetch.service");
   const afterFetch = jobs.filter((j) => j.after.includes("sws-fetch.service"));
   const early = afterFetch.filter((j) => !fetchJob || j.startedAt < fetchJob.finishedAt);
@@ -368,7 +371,7 @@ export async function rebootDrill(serverArg: string | undefined, hooks: BootHook
   await sleep(2000);
   const sc = await steady.stop();
   const outageMs = sc.longestGapMs;
-  say(`  steady client: ${sc.acked}/${sc.attempted} inserts acknowledged during the reboot, ${sc.failed} failed ${JSON.stringify(sc.statuses)}; outage window ${(sc.longestGapMs / 1000).toFixed(1)} s without an acknowledged insert${sc.firstFailMs !== null ? ` (failures from +${((sc.startedAt + sc.firstFailMs - tKill) / 1000).toFixed(1)} s to +${((sc.startedAt + sc.lastFailMs! - tKill) / 1000).toFixed(1)} s after the kill)` : ""}`);
+  say(`  steady client: ${sc.acked}/${sc.attempted} inserts acknowledged during the reboot, ${sc.failed} failed ${JSON.stringify(sc.statuses)}; outage window ${(sc.longestGapMs / 1000).toFixed(1)} s without an acknowledged insert${sc.firstFailMs !== null ? ` (failures from ${rel(sc.startedAt + sc.firstFailMs - tKill)} to ${rel(sc.startedAt + sc.lastFailMs! - tKill)} after the kill)` : ""}`);
 
   // ---- secrets fetched again
   const list1 = fetchList(server);
@@ -391,7 +394,7 @@ export async function rebootDrill(serverArg: string | undefined, hooks: BootHook
   add(typeof rows === "number" && rows >= w0.acked && w0.acked > 0, `${typeof rows === "number" ? rows : "?"} rows with the note in ${dbServer}'s database after the reboot, ${w0.acked} acknowledged before${typeof rows === "string" ? ` (${rows})` : ""}`);
   const rowsDuring = rowCount(dbServer, db, steadyNote);
   add(typeof rowsDuring === "number" && rowsDuring >= sc.acked && sc.acked > 0,
-    `${typeof rowsDuring === "number" ? rowsDuring : "?"} rows in the database from the steady client, ${sc.acked} acknowledged during the reboot (${sc.failed} failed requests; more rows than acknowledgements: a commit whose answer did not reach the client)${typeof rowsDuring === "string" ? ` (${rowsDuring})` : ""}`);
+    `${typeof rowsDuring === "number" ? rowsDuring : "?"} rows in the database from the steady client, ${sc.acked} acknowledged during the reboot (${sc.failed} failed requests${typeof rowsDuring === "number" && rowsDuring > sc.acked ? `; ${rowsDuring - sc.acked} more rows than acknowledgements: commits whose answer did not reach the client` : ""})${typeof rowsDuring === "string" ? ` (${rowsDuring})` : ""}`);
   const w1 = inserts(ctx, `${note}-after`, 50);
   const rows1 = rowCount(dbServer, db, `${note}-after`);
   add(w1.acked === 50 && rows1 === 50, `after: ${w1.acked}/${w1.attempted} new inserts acknowledged through the site, ${rows1} in the database; answers ${JSON.stringify(w1.statuses)}`);
@@ -401,6 +404,7 @@ export async function rebootDrill(serverArg: string | undefined, hooks: BootHook
     killedProcesses: before.length,
     bootSeconds: (tBooted - tBoot) / 1000,
     bootJobs: jobs.length,
+    bootTransactionSeconds: boot?.finishedAt ? (boot.finishedAt - boot.startedAt) / 1000 : null,
     fetchSeconds: fetchJob ? (fetchJob.finishedAt - fetchJob.startedAt) / 1000 : null,
     steadyAttempted: sc.attempted,
     steadyAcked: sc.acked,
