@@ -453,10 +453,10 @@ export function labServers(): string[] {
 export const UP_HOOKS: BootHooks = { startSupervisor, adapt: machineAdaptation };
 
 /** The faults' lifecycle entry (lab/drills/lifecycle.ts): every server of the lab rebooted in turn. */
-export function rebootCheck(say: (l: string) => void = () => undefined): Promise<CheckResult> {
+export function rebootCheck(boot: BootHooks = UP_HOOKS, say: (l: string) => void = () => undefined): Promise<CheckResult> {
   return timedCheck("reboot: every server in turn (the EC2 reboot path)", async () => {
     const servers = labServers();
-    const r = await rebootEach(servers, UP_HOOKS, say);
+    const r = await rebootEach(servers, boot, say);
     const figs = r.figures.map((f) => `${f.server} healthy ${f.timeToHealthySeconds ?? "never"} s, ${f.steadyFailed}/${f.steadyAttempted} failed, outage ${f.outageWindowSeconds} s`);
     return { ok: r.ok, summary: `${r.figures.length}/${servers.length} servers rebooted and healthy again: ${figs.join("; ")}`, lines: r.lines, details: r.figures };
   });
