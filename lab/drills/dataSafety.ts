@@ -17,10 +17,10 @@
 import { spawn } from "child_process";
 import { CheckContext, CheckResult, context, timedCheck } from "../checks/common";
 import type { Say } from "./report";
-import { enterArgs, inRoot, ROOT_ENV, writeInRoot } from "../root";
+import { enterArgs, inRoot, ROOT_ENV } from "../root";
 import type { RunResult } from "../shell";
 import { sleep } from "../processes";
-import { backupPart, BACKUP_UNITS } from "../../components/payloads/backup";
+import { BACKUP_ENV, BACKUP_UNITS } from "../../components/payloads/backup";
 
 const must = (server: string, argv: string[], what: string, input?: string): string => {
   const r: RunResult = inRoot(server, argv, input !== undefined ? { input } : {});
@@ -85,9 +85,8 @@ export async function restoreInterruptDrill(say: (l: string) => void): Promise<{
   const s = server.name;
   const db = ctx.rendered.model.database.name;
   const dbUnit = envOf(s, "DB_UNIT") || "mariadb.service";
-  const part = backupPart({ model: ctx.rendered.model, server, deploy: { region: "us-east-1" } });
-  for (const f of part.files) writeInRoot(s, f.path, f.content, f.permissions, f.owner);
-  must(s, ["systemctl", "daemon-reload"], "daemon-reload");
+  // The server's own backup configuration, as its payload installed it (the program's bucket in
+  // the lab's S3): the drill once wrote a file:// target over it, and every later backup went there.
   sql(s, db, "DROP TABLE IF EXISTS sws_drill; CREATE TABLE sws_drill (id INT AUTO_INCREMENT PRIMARY KEY, phase VARCHAR(4) NOT NULL) ENGINE=InnoDB;");
   insert(s, db, "a", 500);
   must(s, ["systemctl", "start", BACKUP_UNITS.fullService], "full backup");
@@ -101,7 +100,8 @@ export async function restoreInterruptDrill(say: (l: string) => void): Promise<{
   const RESTORED = JSON.stringify({ a: 800 });
   const lines: string[] = [];
   let ok = true;
-  say(`• ${s}: 800 rows before ${to} UTC, 200 after; sws-restore --to '${to}' killed at each step`);
+  const target = /^BACKUP_TARGET=["']?([^"'\n]*)/m.exec(must(s, ["cat", BACKUP_ENV], "backup.env"))?.[1] ?? "?";
+  say(`• ${s}: 800 rows before ${to} UTC, 200 after (backups in ${target}); sws-restore --to '${to}' killed at each step`);
   // Steps 1–12 (13 is the new full backup, after the restore is complete).
   for (let step = 1; step <= 12; step++) {
     const r = await restoreKilledAt(s, to, step);
