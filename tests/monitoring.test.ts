@@ -335,10 +335,14 @@ describe("monitoring: AWS resources (Pulumi mocks)", function () {
         const alarms = ofType(created, "aws:cloudwatch/metricAlarm:MetricAlarm");
         const names = alarms.map((a) => a.name).sort();
         for (const what of ["qps-zero", "qps-spike", "backend-down", "5xx-ratio", "disk-lb", "disk-web-1", "disk-app-1", "disk-app-1-data", "cert-expiry",
-            "status-lb", "status-web-1", "status-app-1", "backup-full-age-app-1", "backup-binlog-age-app-1"]) {
+            "status-lb", "status-web-1", "status-app-1", "backup-full-age-app-1", "backup-binlog-age-app-1", "access-log-dropped"]) {
             assert.ok(names.includes(`cw-alarm-${what}`), `alarm ${what} in ${names.join(", ")}`);
         }
-        assert.strictEqual(alarms.length, 14);
+        assert.strictEqual(alarms.length, 15);
+        // Any access-log line HAProxy dropped alarms (it drops rather than wait for its log file).
+        const dropped = alarms.find((a) => a.name === "cw-alarm-access-log-dropped")!;
+        assert.deepStrictEqual([dropped.inputs.metricName, dropped.inputs.dimensions.host, dropped.inputs.statistic, dropped.inputs.comparisonOperator, dropped.inputs.threshold],
+            ["haproxy_process_dropped_logs_total", "lb", "Sum", "GreaterThanThreshold", 0]);
         assert.deepStrictEqual(ofType(created, "aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs.name).sort(), Object.values(logGroupNames(model)).sort());
         const topic = ofType(created, "aws:sns/topic:Topic");
         assert.strictEqual(topic.length, 1);
@@ -500,7 +504,9 @@ describe("monitoring: files for the other sinks (monitoring/)", () => {
         for (const m of used(all.map((r: any) => r.expr).join("\n"))) assert.ok(VERIFIED.has(m), `rules: ${m}`);
         assert.ok(all.some((r: any) => r.record === "sws:web_qps:rate1m" && r.expr.includes("rate(nginx_http_requests_total[1m])")));
         const alerts = all.filter((r: any) => r.alert).map((r: any) => r.alert);
-        for (const a of ["SwsWebQpsZero", "SwsWebQpsSpike", "SwsWebServerDown", "SwsHigh5xxRatio", "SwsDiskAlmostFull", "SwsCertificateExpiresSoon"]) assert.ok(alerts.includes(a), a);
+        for (const a of ["SwsWebQpsZero", "SwsWebQpsSpike", "SwsWebServerDown", "SwsHigh5xxRatio", "SwsDiskAlmostFull", "SwsCertificateExpiresSoon", "SwsAccessLogLinesDropped"]) assert.ok(alerts.includes(a), a);
+        // The same condition as the CloudWatch alarm access-log-dropped: any line HAProxy dropped.
+        assert.strictEqual(all.find((r: any) => r.alert === "SwsAccessLogLinesDropped").expr.trim(), "increase(haproxy_process_dropped_logs_total[5m]) > 0");
         requireTool(this, "promtool", ["promtool", "--version"], "apt-get install prometheus");
         const promtool = cp.spawnSync("promtool", ["check", "rules", file], { encoding: "utf8" });
         assert.strictEqual(promtool.status, 0, promtool.stdout + promtool.stderr);

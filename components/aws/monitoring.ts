@@ -15,7 +15,7 @@ import { Model, Role, ServerModel, isCluster, serversWith } from "../model";
 import { MonitoringSink } from "../types";
 import { DATA_MOUNT } from "../payloads/database";
 import {
-    cloudWatchSeries, CW_NAMESPACE, HAPROXY_SITE_FRONTEND, HAPROXY_WEB_BACKEND, ampRegion, hasDatabase, logGroupNames, siteBalancer,
+    cloudWatchSeries, CW_NAMESPACE, HAPROXY_DROPPED_LOGS, HAPROXY_SITE_FRONTEND, HAPROXY_WEB_BACKEND, ampRegion, hasDatabase, logGroupNames, siteBalancer,
 } from "../payloads/collector";
 
 export interface MonitoredServer { server: ServerModel; instance: aws.ec2.Instance }
@@ -310,6 +310,15 @@ export function createMonitoring(
         namespace: CW_NAMESPACE, metricName: "sws_tls_certificate_expires_in_seconds", dimensions: dims(model, lb),
         statistic: "Minimum", period: 3600, evaluationPeriods: 1,
         comparisonOperator: "LessThanThreshold", threshold: THRESHOLDS.certificateDays * 86400, treatMissingData: "missing",
+    }, opts);
+    // HAProxy dropped access-log lines (it never blocks on its log; HAPROXY_DROPPED_LOGS): any
+    // drop alarms, since the access log is then no longer the complete record of requests.
+    alarm(`${name}-alarm-access-log-dropped`, {
+        ...common, name: alarmName("access-log-dropped"),
+        alarmDescription: `HAProxy on ${lb} dropped access-log lines in the last 5 minutes (${HAPROXY_DROPPED_LOGS}: it drops a line rather than wait for its log file): the access log misses requests.`,
+        namespace: CW_NAMESPACE, metricName: HAPROXY_DROPPED_LOGS, dimensions: dims(model, lb),
+        statistic: "Sum", period: 300, evaluationPeriods: 1,
+        comparisonOperator: "GreaterThanThreshold", threshold: 0, treatMissingData: "notBreaching",
     }, opts);
     // The instance itself (works even when its collector does not).
     for (const { server, instance } of servers) {

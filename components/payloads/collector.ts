@@ -29,6 +29,14 @@ export const CW_BASE_DIMENSIONS = ["stack", "environment", "host"] as const;
 export const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
 /** HAProxy's frontend that serves the site (TLS); its request counter is the balancer's QPS. */
 export const HAPROXY_SITE_FRONTEND = "https-in";
+/**
+ * HAProxy's count of log lines it dropped (DroppedLogs in `show info`), as its exporter names it.
+ * HAProxy writes its log to stdout (balancer.ts) and never blocks on it: a thread that finds the
+ * log file descriptor held by another thread retries 200 times, then drops the line and counts it
+ * here (HAProxy 2.6 src/fd.c fd_write_frag_line; "log" in its configuration manual). Shipped to
+ * every sink and alarmed on, so an access log with a hole says so.
+ */
+export const HAPROXY_DROPPED_LOGS = "haproxy_process_dropped_logs_total";
 /** HAProxy's backend of web servers. */
 export const HAPROXY_WEB_BACKEND = "web";
 
@@ -49,6 +57,7 @@ export function scrapeJobs(roles: Role[]): ScrapeJob[] {
 export function logFiles(roles: Role[]): string[] {
     const logs: string[] = [];
     // HAProxy logs to stdout, appended by systemd to this file (balancer.ts): access and errors.
+    // It may drop a line under load rather than wait (HAPROXY_DROPPED_LOGS counts each one).
     if (roles.includes(Role.Balancer)) logs.push("/var/log/haproxy/access.log");
     if (roles.includes(Role.Web)) logs.push("/var/log/nginx/access.log", "/var/log/nginx/error.log");
     return logs;
@@ -100,7 +109,7 @@ export interface CloudWatchSeries {
 export const CLOUDWATCH_SERIES: CloudWatchSeries[] = [
     {
         names: ["nginx_http_requests_total", "node_cpu_seconds_total", "node_memory_MemAvailable_bytes", "node_memory_MemTotal_bytes",
-            "sws_tls_certificate_expires_in_seconds", "sws_tls_certificate_not_after_seconds"],
+            "sws_tls_certificate_expires_in_seconds", "sws_tls_certificate_not_after_seconds", HAPROXY_DROPPED_LOGS],
         dimensions: [],
     },
     { names: ["node_cpu_seconds_total"], dimensions: ["mode"], where: { mode: ["idle"] } },

@@ -9,6 +9,9 @@
  *   - N requests through the balancer appear as N (± 1 %) on the web tier's request counter, and on
  *     the balancer's (CloudWatch: read through the very metrics — namespace, name, dimensions — that
  *     the dashboard's Web QPS widget and the alarms name, as the lab's AWS holds them);
+ *   - where the sink takes logs (Sumo Logic, CloudWatch), the burst's access-log lines arrive as
+ *     exactly N records per web server, and per balancer exactly N minus the lines HAProxy's own
+ *     counter (haproxy_process_dropped_logs_total, at the sink) says it dropped;
  *   - every collector's peak resident memory (VmHWM) stays under its unit's MemoryMax=.
  * Counters are compared as raw samples before and after the burst (no rate()/increase(): they
  * extrapolate; CloudWatch's per-scrape deltas are summed). Nginx's counter also counts the
@@ -28,7 +31,7 @@ import { cloudWatchLogReader, cloudWatchReader, LogReader, Match, prometheusRead
 import { awsAdmin } from "../aws/host";
 import { awsSettings } from "../aws/hosts";
 import { metricKey } from "../cloudwatch-emf";
-import { CW_NAMESPACE, cloudWatchSeries, HAPROXY_SITE_FRONTEND, logGroupNames } from "../../components/payloads/collector";
+import { CW_NAMESPACE, cloudWatchSeries, HAPROXY_DROPPED_LOGS, HAPROXY_SITE_FRONTEND, logGroupNames } from "../../components/payloads/collector";
 import type { Role } from "../../components/model";
 import { DATA_MOUNT } from "../../components/payloads/database";
 import { CLIENTS_DIR } from "../files";
@@ -50,6 +53,33 @@ function latest(series: Map<string, Sample[]>): { v: number; t: number; series: 
     n++;
   }
   return { v, t: n ? t : 0, series: n };
+}
+
+/** One server's part of the burst's access log: records at the sink, and lines the server itself counted as dropped. */
+export interface AccessLogCount {
+  host: string;
+  atSink: number;
+  /** Lines the server's own counter says it dropped during the burst; undefined where the server has no drop path (Nginx blocks on its log file). */
+  dropped?: number;
+}
+
+/**
+ * The burst's access-log lines, accounted exactly per server: every request sent is a record at the
+ * sink or a line the server counted as dropped — `atSink + dropped === sent`, with no tolerance.
+ * Everything after the log file (filelog, batch, the exporter's queue, the sink) must lose nothing,
+ * and a server may not drop more than `maxDropped` (its drops are visible, but a log that loses
+ * more than that is no access log).
+ */
+export function accessLogAccounting(sent: number, counts: AccessLogCount[], maxDropped: number): { ok: boolean; lines: string[] } {
+  const lines: string[] = [];
+  let ok = counts.length > 0;
+  for (const c of counts) {
+    const dropped = c.dropped ?? 0;
+    const good = Number.isInteger(c.atSink) && Number.isInteger(dropped) && dropped >= 0 && dropped <= maxDropped && c.atSink + dropped === sent;
+    ok &&= good;
+    lines.push(`    ${good ? "✓" : "✗"} ${c.host.padEnd(6)} +${c.atSink} at the sink${c.dropped === undefined ? " (no drop path: its log write blocks)" : ` + ${c.dropped} dropped by the server itself (${HAPROXY_DROPPED_LOGS})`} = ${c.atSink + dropped} for ${sent} sent${dropped > maxDropped ? ` (more than ${maxDropped} dropped)` : ""}`);
+  }
+  return { ok, lines };
 }
 
 /** A CloudWatch metric as a dashboard row or an alarm names it. */
@@ -118,6 +148,8 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
     let logReader: LogReader | undefined;
     let nginx: Array<{ metric: string; match: Match }>;
     let balancer: { metric: string; match: Match; what: string };
+    // Each balancer's count of the log lines HAProxy dropped (the access-log accounting below).
+    let droppedLogs: (host: string) => { metric: string; match: Match };
     if (kind === "cloudwatch") {
       const group = logGroupNames(rendered.model).metrics;
       const cw = cloudWatchReader(awsSettings(cfg), group, CW_NAMESPACE);
@@ -136,6 +168,7 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
       if (!refsOk) return { ok: false, summary: "the dashboard in the lab's AWS does not name the web tier's and the balancer's QPS series", lines, details: { ...details, refs } };
       nginx = nginxRefs.map((r) => ({ metric: r.name, match: dimsMatch(r.dimensions) }));
       balancer = { metric: feRef!.name, match: dimsMatch(feRef!.dimensions), what: `${feRef!.name}${JSON.stringify(feRef!.dimensions)} (the dashboard's and the qps alarms' series)` };
+      droppedLogs = (host) => ({ metric: HAPROXY_DROPPED_LOGS, match: { stack: [rendered.model.name], environment: [rendered.model.environment], host: [host] } });
 
       // 1. (after the burst, below) every server publishes its CloudWatch series, and every metric the dashboard and alarms name.
       await waitFor("every server's EMF events in the lab's CloudWatch Logs", () => Object.keys(cw.read().streams).length >= rendered.servers.length, 60000, 2000).catch(() => undefined);
@@ -203,6 +236,7 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
       lines.push(`read: ${reader.describe}`);
       nginx = [{ metric: "nginx_http_requests_total", match: { host: web } }];
       balancer = { metric: "haproxy_backend_http_responses_total", match: { proxy: ["web"], host: lbs }, what: `haproxy_backend_http_responses_total{proxy="web"}` };
+      droppedLogs = (host) => ({ metric: HAPROXY_DROPPED_LOGS, match: { host: [host] } });
 
       // 1. Every exporter on every server is up, as the sink sees it.
       const expected: Array<{ server: string; job: string; target: string }> = [];
@@ -272,6 +306,8 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
     const needle = "GET /static/robots.txt ";
     const logHosts = [...lbs, ...web];
     const logsBefore = logReader ? Object.fromEntries(logHosts.map((h) => [h, logReader!.count(h, needle)])) : {};
+    const dropped = (h: string, windowS: number) => latest(sum([droppedLogs(h)], windowS));
+    const droppedBefore = Object.fromEntries(lbs.map((h) => [h, dropped(h, 30)]));
 
     const burst = run("nsenter", [`--net=${netnsPath(ctx.client)}`, "--", process.execPath, path.join(CLIENTS_DIR, "https-burst.js"),
       state.balancer.ip, state.domain, "/static/robots.txt", String(N), "8", state.caBundle], { timeout: 120000 });
@@ -283,10 +319,13 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
     // Wait for a sample scraped after the burst to reach the sink.
     let after = latest(sum(nginx, 30));
     let hAfter = latest(sum([balancer], 30));
+    let droppedAfter = droppedBefore;
     await waitFor("a sample after the burst at the sink", () => {
       after = latest(sum(nginx, 90));
       hAfter = latest(sum([balancer], 90));
-      return after.t > burstEnd + 0.5 && hAfter.t > burstEnd + 0.5;
+      droppedAfter = Object.fromEntries(lbs.map((h) => [h, dropped(h, 90)]));
+      // The drop counter only matters where the sink takes logs (2b below).
+      return after.t > burstEnd + 0.5 && hAfter.t > burstEnd + 0.5 && (!logReader || lbs.every((h) => droppedAfter[h].t > burstEnd + 0.5));
     }, 60000, 1000).catch(() => undefined);
     if (after.t <= burstEnd + 0.5 || hAfter.t <= burstEnd + 0.5) {
       lines.push(`✗ no sample scraped after the burst reached the sink within 60 s`);
@@ -303,21 +342,26 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
     lines.push(`${nginxOk ? "✓" : "✗"} web tier (${nginx.map((x) => `${x.metric}${JSON.stringify(x.match)}`).join(" + ")} at the sink): +${delta.toFixed(0)} raw over ${(after.t - before.t).toFixed(1)} s, background ${background.toFixed(1)} (median ${bgRate.toFixed(2)}/s over the quiet minute before, summed over ${rates.length} web server(s): health checks + stub_status scrapes) → ${corrected.toFixed(1)} for ${N} sent (± ${tol} allowed)`);
     lines.push(`${hOk ? "✓" : "✗"} balancer (${balancer.what} at the sink): +${hDelta.toFixed(0)} for ${N} sent`);
 
-    // 2b. The burst's access-log lines as log records at the sink: N per host (± 1 %, see below).
+    // 2b. The burst's access-log lines as log records at the sink, accounted exactly per server
+    // (accessLogAccounting): Nginx blocks on its log file, so web servers must show N; HAProxy
+    // drops a line rather than wait for the log file descriptor when two of its threads collide on
+    // it, and counts it (lb +2999 of 3000 twice on 2026-11-30; the mechanism reproduced by
+    // lab/prototype/haproxy-log-drops.sh — lab/README.md "Monitoring sinks"), so a balancer must
+    // show N minus the lines its counter, read at the sink like any other series, says it dropped.
+    // Nothing after the file (filelog, batch, the exporter, the sink) may lose or add a record.
     if (logReader) {
-      const got = () => Object.fromEntries(logHosts.map((h) => [h, logReader!.count(h, needle) - logsBefore[h]]));
-      let logs = got();
+      const droppedDelta = Object.fromEntries(lbs.map((h) => [h, droppedAfter[h].series && droppedBefore[h].series ? droppedAfter[h].v - droppedBefore[h].v : NaN]));
+      const counts = () => logHosts.map((h): AccessLogCount => ({ host: h, atSink: logReader!.count(h, needle) - logsBefore[h], ...(lbs.includes(h) ? { dropped: droppedDelta[h] } : {}) }));
+      let logs = counts();
       await waitFor("the burst's access-log lines at the sink", () => {
-        logs = got();
-        return logHosts.every((h) => logs[h] >= N);
+        logs = counts();
+        return logs.every((c) => c.atSink + (c.dropped ?? 0) >= N);
       }, 60000, 2000).catch(() => undefined);
-      // Same ± 1 % as the counters. lb came up one line short (+2999 of 3000) in two runs on
-      // 2026-11-30 (Sumo Logic sink); the cause is NOT established — HAProxy writes its stdout log
-      // without blocking and may drop a line, or one line is still unread by filelog. To investigate.
-      const logsOk = logHosts.every((h) => Math.abs(logs[h] - N) <= tol);
-      ok &&= logsOk;
-      lines.push(`${logsOk ? "✓" : "✗"} access-log lines of the burst ("${needle.trim()}") as log records at the sink (${logReader.describe}): ${logHosts.map((h) => `${h} +${logs[h]}`).join(", ")} for ${N} sent (± ${tol} allowed)`);
-      details.logs = { before: logsBefore, delta: logs, ok: logsOk };
+      const account = accessLogAccounting(N, logs, tol);
+      ok &&= account.ok;
+      lines.push(`${account.ok ? "✓" : "✗"} access-log lines of the burst ("${needle.trim()}") as log records at the sink (${logReader.describe}), exact per server (at most ${tol} dropped, each counted):`);
+      lines.push(...account.lines);
+      details.logs = { before: logsBefore, counts: logs, droppedBefore, droppedAfter, ok: account.ok };
     }
 
     published?.();
