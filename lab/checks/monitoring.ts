@@ -23,7 +23,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { COLLECTOR_UNIT, memoryMaxBytes, memoryOf } from "../collector";
+import { COLLECTOR_TELEMETRY_PORT, COLLECTOR_UNIT, memoryMaxBytes, memoryOf } from "../collector";
 import { supervisorDump } from "../supervisor/client";
 import { inRoot, rootPaths } from "../root";
 import { sinkKind } from "../sink";
@@ -31,8 +31,8 @@ import { cloudWatchLogReader, cloudWatchReader, LogReader, Match, prometheusRead
 import { awsAdmin } from "../aws/host";
 import { awsSettings } from "../aws/hosts";
 import { metricKey } from "../cloudwatch-emf";
-import { CW_NAMESPACE, cloudWatchSeries, HAPROXY_DROPPED_LOGS, HAPROXY_SITE_FRONTEND, logGroupNames } from "../../components/payloads/collector";
-import type { Role } from "../../components/model";
+import { CW_NAMESPACE, cloudWatchSeries, HAPROXY_DROPPED_LOGS, HAPROXY_SITE_FRONTEND, logFiles, logGroupNames } from "../../components/payloads/collector";
+import { Ports, Role } from "../../components/model";
 import { DATA_MOUNT } from "../../components/payloads/database";
 import { CLIENTS_DIR } from "../files";
 import { inNetns, netnsPath } from "../namespaces";
@@ -80,6 +80,47 @@ export function accessLogAccounting(sent: number, counts: AccessLogCount[], maxD
     lines.push(`    ${good ? "✓" : "✗"} ${c.host.padEnd(6)} +${c.atSink} at the sink${c.dropped === undefined ? " (no drop path: its log write blocks)" : ` + ${c.dropped} dropped by the server itself (${HAPROXY_DROPPED_LOGS})`} = ${c.atSink + dropped} for ${sent} sent${dropped > maxDropped ? ` (more than ${maxDropped} dropped)` : ""}`);
   }
   return { ok, lines };
+}
+
+/** Sum of every series of a counter in a Prometheus text exposition (any labels); NaN when absent. */
+export function counterTotal(text: string, name: string): number {
+  let total = NaN;
+  for (const line of text.split("\n")) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+    // The collector's own telemetry appends the unit to some names (…_log_records__records__total).
+    if (!m || !(m[1] === name || m[1] === `${name}_total` || m[1].startsWith(`${name}__`))) continue;
+    total = (Number.isNaN(total) ? 0 : total) + Number(m[3]);
+  }
+  return total;
+}
+
+/** Where a server's access-log lines are on their way to the sink, read in the server itself. */
+export interface LogHops {
+  /** Lines of the file containing the needle. */
+  disk: number;
+  /** The collector's filelog receiver: records accepted (every line of its files). */
+  accepted: number;
+  /** The collector's log exporter: records sent, and records it gave up on. */
+  sent: number;
+  sendFailed: number;
+  /** HAProxy's own DroppedLogs, read from HAProxy (balancers only). */
+  haproxyDropped?: number;
+}
+
+function logHops(host: string, roles: Role[], needle: string): LogHops {
+  const file = logFiles(roles).find((f) => f.endsWith("/access.log"))!;
+  const grep = inRoot(host, ["grep", "-c", "-F", "--", needle, file]);
+  const telemetry = inNetns(host, "curl", ["-s", "--max-time", "3", `http://127.0.0.1:${COLLECTOR_TELEMETRY_PORT}/metrics`]).stdout;
+  const hops: LogHops = {
+    disk: grep.code <= 1 ? Number(grep.stdout.trim()) : NaN,
+    accepted: counterTotal(telemetry, "otelcol_receiver_accepted_log_records"),
+    sent: counterTotal(telemetry, "otelcol_exporter_sent_log_records"),
+    sendFailed: counterTotal(telemetry, "otelcol_exporter_send_failed_log_records"),
+  };
+  if (roles.includes(Role.Balancer)) {
+    hops.haproxyDropped = counterTotal(inNetns(host, "curl", ["-s", "--max-time", "3", `http://127.0.0.1:${Ports.local.haproxyMetrics}/metrics`]).stdout, HAPROXY_DROPPED_LOGS);
+  }
+  return hops;
 }
 
 /** A CloudWatch metric as a dashboard row or an alarm names it. */
@@ -306,6 +347,9 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
     const needle = "GET /static/robots.txt ";
     const logHosts = [...lbs, ...web];
     const logsBefore = logReader ? Object.fromEntries(logHosts.map((h) => [h, logReader!.count(h, needle)])) : {};
+    // Each hop of each server's log before the burst (printed after it: where a loss would be).
+    const rolesOf = (h: string) => rendered.servers.find((s) => s.name === h)!.roles as Role[];
+    const hopsBefore = logReader ? Object.fromEntries(logHosts.map((h) => [h, logHops(h, rolesOf(h), needle)])) : {};
     const dropped = (h: string, windowS: number) => latest(sum([droppedLogs(h)], windowS));
     const droppedBefore = Object.fromEntries(lbs.map((h) => [h, dropped(h, 30)]));
 
@@ -361,7 +405,16 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
       ok &&= account.ok;
       lines.push(`${account.ok ? "✓" : "✗"} access-log lines of the burst ("${needle.trim()}") as log records at the sink (${logReader.describe}), exact per server (at most ${tol} dropped, each counted):`);
       lines.push(...account.lines);
-      details.logs = { before: logsBefore, counts: logs, droppedBefore, droppedAfter, ok: account.ok };
+      // Not judged (the accounting above is): each hop's count for the burst, to tell where a line went.
+      const hops: Record<string, LogHops> = {};
+      for (const h of logHosts) {
+        const a = logHops(h, rolesOf(h), needle);
+        const b = hopsBefore[h];
+        hops[h] = { disk: a.disk - b.disk, accepted: a.accepted - b.accepted, sent: a.sent - b.sent, sendFailed: a.sendFailed - b.sendFailed, ...(a.haproxyDropped !== undefined ? { haproxyDropped: a.haproxyDropped - b.haproxyDropped! } : {}) };
+        const d = hops[h];
+        lines.push(`      ${h}, hop by hop: the burst's lines on its disk +${d.disk}${d.haproxyDropped !== undefined ? ` (HAProxy's DroppedLogs, read from HAProxy: +${d.haproxyDropped})` : ""}; its collector's filelog accepted +${d.accepted}, exporter sent +${d.sent}, send failed +${d.sendFailed} (every line of its log files)`);
+      }
+      details.logs = { before: logsBefore, counts: logs, droppedBefore, droppedAfter, hops, ok: account.ok };
     }
 
     published?.();

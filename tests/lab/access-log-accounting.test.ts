@@ -5,7 +5,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { accessLogAccounting } from "../../lab/checks/monitoring";
+import { accessLogAccounting, counterTotal } from "../../lab/checks/monitoring";
 import { sumoLogReader } from "../../lab/sink-readers";
 
 /** A logs.jsonl as lab/otlp-receiver.py writes it: `n` access-log records of `host` for the burst's path. */
@@ -69,5 +69,28 @@ describe("lab monitoring check: the burst's access-log lines, accounted exactly 
         const counts = ["lb", "web-1"].map((h) => ({ host: h, atSink: withheld.count(h, "GET /static/robots.txt "), ...(h === "lb" ? { dropped: 0 } : {}) }));
         assert.deepStrictEqual(counts.map((c) => c.atSink), [N - 1, N]);
         assert.strictEqual(accessLogAccounting(N, counts, max).ok, false);
+    });
+});
+
+describe("lab monitoring check: counters read in a server for the hop-by-hop line", () => {
+    // As the collector's telemetry (v0.131.0) and HAProxy's exporter print them in the lab.
+    const telemetry = [
+        "# TYPE otelcol_receiver_accepted_log_records__records__total counter",
+        'otelcol_receiver_accepted_log_records__records__total{otel_scope_name="go.opentelemetry.io/collector/receiver/receiverhelper",receiver="filelog",transport=""} 3082',
+        'otelcol_receiver_accepted_metric_points__datapoints__total{receiver="prometheus",transport="http"} 999',
+        'otelcol_exporter_sent_log_records__records__total{exporter="otlphttp/sumologic"} 3077',
+        'otelcol_exporter_send_failed_log_records__records__total{exporter="otlphttp/sumologic"} 0',
+        "haproxy_process_dropped_logs_total 2",
+    ].join("\n");
+
+    it("sums a counter's series under its name, its _total form, or with the collector's unit suffix; NaN when absent", () => {
+        assert.strictEqual(counterTotal(telemetry, "otelcol_receiver_accepted_log_records"), 3082);
+        assert.strictEqual(counterTotal(telemetry, "otelcol_exporter_sent_log_records"), 3077);
+        assert.strictEqual(counterTotal(telemetry, "otelcol_exporter_send_failed_log_records"), 0);
+        assert.strictEqual(counterTotal(telemetry, "haproxy_process_dropped_logs_total"), 2);
+        assert.strictEqual(counterTotal(telemetry + "\nhaproxy_process_dropped_logs_total 3", "haproxy_process_dropped_logs_total"), 5);
+        assert.ok(Number.isNaN(counterTotal(telemetry, "otelcol_exporter_enqueue_failed_log_records")));
+        // A longer name that merely starts the same is another counter.
+        assert.ok(Number.isNaN(counterTotal("otelcol_receiver_accepted_log_records_other 4", "otelcol_receiver_accepted_log_records")));
     });
 });
