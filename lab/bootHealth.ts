@@ -83,7 +83,15 @@ export function watchBootHealth(rendered: RenderedStack, client: string, balance
   return {
     stop: async () => {
       running = false;
-      await Promise.all(loops);
+      // A loop may be sleeping in its unref'd timer (unref'd so a failed `up` still exits); with
+      // nothing else pending Node would exit right here with status 0 — `up` then ended silently
+      // before recording the lab as up (seen on the hardened profile). Hold the event loop open.
+      const hold = setInterval(() => undefined, 1000);
+      try {
+        await Promise.all(loops);
+      } finally {
+        clearInterval(hold);
+      }
       return probes.map((p) => ({ server: p.server, role: p.role, probe: p.text, seconds: seen.has(p.server) ? Math.round(seen.get(p.server)! / 100) / 10 : null }));
     },
   };
