@@ -439,11 +439,12 @@ async function main(): Promise<number> {
         return runRebootDrill(si >= 0 ? args[si + 1] : undefined, { startSupervisor, adapt: machineAdaptation }, json);
       }
       if (args.includes("replacement")) {
-        // --server <name>: the database server to replace (default: the primary); --empty-volume: the negative.
+        // --server <name>: the database server to replace (default: the primary); --empty-volume: the
+        // negative (a new empty volume attached); --start-empty: with the operator's marker on it.
         const si = args.indexOf("--server");
         if (si >= 0 && !args[si + 1]) throw new Error("--server needs a server name");
         const { runReplacementDrill } = await import("./drills/replacement");
-        return runReplacementDrill(si >= 0 ? args[si + 1] : undefined, { emptyVolume: args.includes("--empty-volume") }, { startSupervisor, adapt: machineAdaptation }, json);
+        return runReplacementDrill(si >= 0 ? args[si + 1] : undefined, { emptyVolume: args.includes("--empty-volume"), startEmpty: args.includes("--start-empty") }, { startSupervisor, adapt: machineAdaptation }, json);
       }
       if (args.includes("backup")) {
         if (json) setQuiet(true);
@@ -480,7 +481,7 @@ async function main(): Promise<number> {
       return bench(json, i >= 0 ? Number(args[i + 1]) : 10, n >= 0 ? Number(args[n + 1]) : 3);
     }
     default:
-      process.stdout.write("usage: npm run lab -- up [--profile default|hardened|sumologic|cloudwatch|cluster] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,partition,haproxy,telemetry,hostile,app-update,peers,replacement,promote,restore-interrupt] | drill backup [--json] | drill app-update|peers|promote|restore-interrupt [--json] | drill reboot [--server <name>|all] [--json] | drill replacement [--server <name>] [--empty-volume] [--json] | bench [--json] [--duration S] [--runs N]\n");
+      process.stdout.write("usage: npm run lab -- up [--profile default|hardened|sumologic|cloudwatch|cluster] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,partition,haproxy,telemetry,hostile,app-update,peers,replacement,promote,restore-interrupt] | drill backup [--json] | drill app-update|peers|promote|restore-interrupt [--json] | drill reboot [--server <name>|all] [--json] | drill replacement [--server <db server>] [--empty-volume [--start-empty]] [--json] | bench [--json] [--duration S] [--runs N]\n");
       return cmd === "help" ? 0 : 2;
   }
 }

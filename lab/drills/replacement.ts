@@ -29,8 +29,11 @@
  *
  * --empty-volume (the negative): the replacement gets a new, empty volume instead of its own (the
  * old volume deleted, or an attachment pointing at the wrong volume). It asserts that the product
- * does not then serve an empty database as if nothing had happened; the drill then replaces the
- * server once more with its own volume, so the lab ends with its data.
+ * does not then serve an empty database as if nothing had happened (sws-db-init refuses: the
+ * primary has backups); the drill then replaces the server once more with its own volume, so the
+ * lab ends with its data. --empty-volume --start-empty: the same with the operator's marker
+ * (sws-new-datadir-ok) on the empty volume — the product then starts an empty database on purpose
+ * and the site serves it, which is what every replacement onto an empty volume did before the guard.
  *
  * What the lab cannot show: EBS itself (the volume is a host directory bound at the mount point,
  * so sws-db-init's device search and mkfs do not run: a stand-in listed by `check`); the alarms'
@@ -254,9 +257,16 @@ function replicaStatus(server: string): Record<string, string> {
   return out;
 }
 
+export interface ReplacementOptions {
+  /** Attach a new, empty volume instead of the server's own (the negative). */
+  emptyVolume?: boolean;
+  /** With emptyVolume: the operator's marker on it (sws-new-datadir-ok): start empty on purpose. */
+  startEmpty?: boolean;
+}
+
 export interface ReplacementResult { ok: boolean; lines: string[]; figures: Record<string, unknown> }
 
-export async function replacementDrill(serverArg: string | undefined, opts: { emptyVolume?: boolean }, hooks: BootHooks, say: (l: string) => void): Promise<ReplacementResult> {
+export async function replacementDrill(serverArg: string | undefined, opts: ReplacementOptions, hooks: BootHooks, say: (l: string) => void): Promise<ReplacementResult> {
   const ctx = context();
   const model = ctx.rendered.model;
   if (model.database.topology === "cluster") {
@@ -269,6 +279,7 @@ export async function replacementDrill(serverArg: string | undefined, opts: { em
     throw new Error(`--server: ${JSON.stringify(server)} is not a database server of this lab (database servers: ${model.servers.filter((s) => s.roles.includes("database") || s.roles.includes("replica")).map((s) => s.name).join(", ")})`);
   }
   const isReplica = sm.roles.includes("replica");
+  if (opts.startEmpty && !opts.emptyVolume) throw new Error("--start-empty goes with --empty-volume");
   if (opts.emptyVolume && isReplica) throw new Error("--empty-volume: drilled on the primary (a replica on an empty volume is seeded again by replication)");
   const db = model.database.name;
   const program = JSON.parse(fs.readFileSync(PROGRAM_FILE, "utf8")) as ProgramRun;
@@ -306,6 +317,11 @@ export async function replacementDrill(serverArg: string | undefined, opts: { em
 
   // ---- replace: power off, discard the root, boot a new one with the volume (or an empty one)
   const emptyId = opts.emptyVolume ? `vol-${crypto.randomBytes(9).toString("hex").slice(0, 17)}` : undefined;
+  if (emptyId && opts.startEmpty) {
+    // What an operator does to start empty on purpose: the marker sws-db-init honours, on the new volume.
+    fs.mkdirSync(volumeDir(emptyId), { recursive: true, mode: 0o755 });
+    fs.writeFileSync(path.join(volumeDir(emptyId), "sws-new-datadir-ok"), "");
+  }
   const r = await replace(ctx, server, emptyId ?? volumeId, hooks, say);
   add(r.offOk, `${server} powered off: ${r.killed} processes SIGKILLed, none left, its namespaces released`);
   add(r.upperAfter !== r.upperBefore && !fs.existsSync(path.join(rootPaths(server).upper, ROOT_MARKER)) && inRoot(server, ["test", "-e", ROOT_MARKER]).code !== 0,
@@ -316,7 +332,7 @@ export async function replacementDrill(serverArg: string | undefined, opts: { em
   if (opts.emptyVolume) say(`  • ${r.bootText}`);
   else add(r.bootOk, r.bootText);
 
-  if (opts.emptyVolume) return emptyVolumeOutcome(ctx, server, db, note, w0.acked, volumeId, emptyId!, units, r, steady, hooks, lines, add, say);
+  if (opts.emptyVolume) return emptyVolumeOutcome(ctx, server, db, note, w0.acked, volumeId, emptyId!, !!opts.startEmpty, units, r, steady, hooks, lines, add, say);
 
   // ---- healthy
   const h = await waitHealthy(ctx, server, units, 120000);
@@ -408,7 +424,7 @@ async function replicaAfter(ctx: Ctx, server: string, primary: string, db: strin
  * own volume, so the lab ends with its data (and that second replacement is checked too).
  */
 async function emptyVolumeOutcome(
-  ctx: Ctx, server: string, db: string, note: string, acked: number, volumeId: string, emptyId: string, units: string[], r: Replaced,
+  ctx: Ctx, server: string, db: string, note: string, acked: number, volumeId: string, emptyId: string, startEmpty: boolean, units: string[], r: Replaced,
   steady: { stop: () => Promise<{ t0: number; requests: Array<{ at: number; ms: number; status: number; error: string }> }> },
   hooks: BootHooks, lines: Line[], add: (ok: boolean, t: string) => void, say: (l: string) => void,
 ): Promise<ReplacementResult> {
@@ -418,7 +434,11 @@ async function emptyVolumeOutcome(
   const initLog = fs.readFileSync(path.join(rootPaths(server).logs, "sws-lab", "boot.log"), "utf8").split("\n").filter((l) => /sws-db-init/.test(l)).slice(-6);
   const rows = datadirIdentity(server, db, emptyId, note);
   const servedEmpty = site.status === "200";
-  add(!servedEmpty, `on an empty volume (${emptyId}, not ${volumeId}) the site ${servedEmpty ? `SERVES an empty database as if nothing happened: GET /count?note=… → ${site.status} with ${site.count} (acknowledged before: ${acked}), /healthz ${h.site ? "200" : "not 200"}` : `does not serve: GET /count?note=… → ${site.status}`}; the new datadir: ibdata1 ${rows.ibdata}, ${rows.rows} rows with the note, gtid_binlog_pos ${rows.gtidBinlogPos || "(empty)"}; sws-db-init in the boot log: ${initLog.join(" | ") || "nothing"}`);
+  const refused = initLog.some((l) => /backups exist/.test(l));
+  if (startEmpty) {
+    add(servedEmpty && site.count === 0 && !rows.ibdata.startsWith("no "), `with the operator's marker on the empty volume (${emptyId}) the product starts an empty database on purpose and the site serves it — what every replacement onto an empty volume did before sws-db-init's guard: GET /count?note=… → ${site.status} with ${site.count} (acknowledged before: ${acked}), /healthz ${h.site ? "200" : "not 200"}; a new datadir: ibdata1 ${rows.ibdata}, gtid_binlog_pos ${rows.gtidBinlogPos || "(empty)"}`);
+  } else add(refused, `sws-db-init refused to initialise a datadir on the empty volume (this primary has backups): ${initLog.filter((l) => /sws-db-init:/.test(l)).join(" | ") || "no refusal in the boot log"}`);
+  if (!startEmpty) add(!servedEmpty, `on an empty volume (${emptyId}, not ${volumeId}) the site ${servedEmpty ? `SERVES an empty database as if nothing happened: GET /count?note=… → ${site.status} with ${site.count} (acknowledged before: ${acked}), /healthz ${h.site ? "200" : "not 200"}` : `does not serve: GET /count?note=… → ${site.status}`}; the new datadir: ibdata1 ${rows.ibdata}, ${rows.rows} rows with the note, gtid_binlog_pos ${rows.gtidBinlogPos || "(empty)"}; sws-db-init in the boot log: ${initLog.join(" | ") || "nothing"}`);
   const res = await steady.stop();
   const steadyFig = steadyFigures(res, r.tOff);
   say(`  steady client during it: ${steadyFig.text}`);
@@ -431,7 +451,7 @@ async function emptyVolumeOutcome(
   const site2 = countThroughSite(ctx, note);
   add(h2.t > 0 && site2.count === acked, `with its own volume back: healthy ${h2.t ? `${((h2.t - r2.tOff) / 1000).toFixed(1)} s after the power-off` : "never"}, GET /count?note=… → ${site2.status} with ${site2.count} of ${acked}`);
   fs.rmSync(volumeDir(emptyId), { recursive: true, force: true });
-  const figures = { server, volumeId, emptyVolumeId: emptyId, servedEmpty, siteOnEmpty: site, steady: steadyFig.figures, restoredCount: site2.count };
+  const figures = { server, volumeId, emptyVolumeId: emptyId, startEmpty, refused, servedEmpty, siteOnEmpty: site, steady: steadyFig.figures, restoredCount: site2.count };
   return { ok: lines.every((l) => l.ok), lines: lines.map((l) => `${l.ok ? "✓" : "✗"} ${l.text}`), figures };
 }
 
@@ -449,13 +469,13 @@ export function replacementCheck(hooks: BootHooks, server?: string): Promise<Che
   });
 }
 
-export async function runReplacementDrill(server: string | undefined, opts: { emptyVolume?: boolean }, hooks: BootHooks, json: boolean): Promise<number> {
+export async function runReplacementDrill(server: string | undefined, opts: ReplacementOptions, hooks: BootHooks, json: boolean): Promise<number> {
   const say = (l: string) => { if (!json) process.stdout.write(`${l}\n`); };
   const t0 = Date.now();
   const r = await replacementDrill(server, opts, hooks, say);
-  const name = opts.emptyVolume ? "replacement --empty-volume" : "replacement";
+  const name = `replacement${opts.emptyVolume ? " --empty-volume" : ""}${opts.startEmpty ? " --start-empty" : ""}`;
   const out = { drill: name, ok: r.ok, seconds: (Date.now() - t0) / 1000, date: new Date().toISOString(), figures: r.figures, lines: r.lines };
-  fs.writeFileSync(path.join(STATE, opts.emptyVolume ? "last-replacement-empty.json" : "last-replacement.json"), JSON.stringify(out, null, 2));
+  fs.writeFileSync(path.join(STATE, opts.emptyVolume ? `last-replacement-empty${opts.startEmpty ? "-start" : ""}.json` : "last-replacement.json"), JSON.stringify(out, null, 2));
   if (json) process.stdout.write(JSON.stringify(out, null, 2) + "\n");
   else say(`${r.ok ? "PASS" : "FAIL"}  drill ${name} of ${r.figures.server} (${out.seconds.toFixed(1)} s)`);
   return r.ok ? 0 : 1;
