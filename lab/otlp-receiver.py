@@ -17,6 +17,7 @@ Nothing is aggregated or interpreted here: the lab's monitoring check reads the 
 import argparse
 import gzip
 import json
+import os
 import ssl
 import sys
 import threading
@@ -153,8 +154,11 @@ class Handler(BaseHTTPRequestHandler):
             s["bytes"] += length
             s["items"] += len(lines)
             s["gzip"] += 1 if enc == "gzip" else 0
-            with open("%s/stats.json" % self.server.out, "w") as f:
+            # Replaced whole (write, then rename): a reader never sees a half-written file (the
+            # receiver's test read an empty stats.json once, mid-write, on a loaded machine).
+            with open("%s/stats.json.tmp" % self.server.out, "w") as f:
                 json.dump(stats, f)
+            os.replace("%s/stats.json.tmp" % self.server.out, "%s/stats.json" % self.server.out)
         self.log_message("POST /v1/%s %s %s, %d bytes → %d %s", what, ctype, enc or "identity", length, len(lines),
                          "points" if what == "metrics" else "records")
         resp = response_type().SerializeToString() if ctype == "application/x-protobuf" else b"{}"
