@@ -12,6 +12,7 @@ import { peersDrills, peersNeeds } from "./peers";
 import { promoteCheck, promoteNeeds, restoreInterruptCheck } from "./dataSafety";
 import { isClusterLab } from "../checks/cluster";
 import { replacementCheck } from "./replacement";
+import { rebootCheck } from "./reboot";
 
 export interface LifecycleDrill {
   /** The name `--only` and `drill <key>` take. */
@@ -29,6 +30,8 @@ const singleDatabase = (ctx: CheckContext) => (isClusterLab(ctx) ? "database.top
 export const LIFECYCLE_DRILLS: LifecycleDrill[] = [
   { key: "app-update", needs: appUpdateNeeds, run: appUpdateDrills },
   { key: "peers", needs: peersNeeds, run: peersDrills },
+  // Every server rebooted in turn (the EC2 reboot path), each healthy before the next; the lab as it was.
+  { key: "reboot", needs: (ctx) => (isClusterLab(ctx) ? "database.topology \"cluster\": not tried on Galera nodes (a rebooted node rejoins by IST/SST; the cluster's kill -9 drill covers a node's return)" : undefined), run: async (_ctx, say, boot) => [await rebootCheck(boot, say)] },
   { key: "replacement", needs: singleDatabase, run: async (_ctx, _say, boot) => [await replacementCheck(boot)] },
   { key: "promote", needs: (ctx) => singleDatabase(ctx) ?? promoteNeeds(ctx), run: async (_ctx, say) => [await promoteCheck(say)] },
   { key: "restore-interrupt", needs: singleDatabase, run: async (_ctx, say) => [await restoreInterruptCheck(say)] },

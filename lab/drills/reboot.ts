@@ -398,6 +398,20 @@ export async function rebootDrill(serverArg: string | undefined, hooks: BootHook
   const w1 = inserts(ctx, `${note}-after`, 50);
   const rows1 = rowCount(dbServer, db, `${note}-after`);
   add(w1.acked === 50 && rows1 === 50, `after: ${w1.acked}/${w1.attempted} new inserts acknowledged through the site, ${rows1} in the database; answers ${JSON.stringify(w1.statuses)}`);
+  // A rebooted replica follows its primary again: what was written there before, during and after
+  // its reboot reaches it (GTID auto-positioning resumes from its own relay position).
+  if (sm.roles.includes("replica")) {
+    const notes = [note, steadyNote, `${note}-after`];
+    const want = notes.map((n) => rowCount(dbServer, db, n));
+    const t0 = Date.now();
+    let got = notes.map((n) => rowCount(server, db, n));
+    while (JSON.stringify(got) !== JSON.stringify(want) && Date.now() - t0 < 60000) {
+      await sleep(500);
+      got = notes.map((n) => rowCount(server, db, n));
+    }
+    add(want.every((n) => typeof n === "number") && JSON.stringify(got) === JSON.stringify(want),
+      `replication resumed on ${server}: rows with the drill's notes (before/during/after) ${got.join("/")} on it, ${want.join("/")} on the primary ${dbServer} (${((Date.now() - t0) / 1000).toFixed(1)} s after the last insert)`);
+  }
 
   const figures = {
     server,
