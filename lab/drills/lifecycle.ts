@@ -11,7 +11,7 @@ import { appUpdateDrills, appUpdateNeeds } from "./appUpdate";
 import { peersDrills, peersNeeds } from "./peers";
 import { promoteCheck, promoteNeeds, restoreInterruptCheck } from "./dataSafety";
 import { isClusterLab } from "../checks/cluster";
-import { replacementCheck } from "./replacement";
+import { replacementCheck, replacementEmptyVolumeCheck } from "./replacement";
 import { rebootCheck } from "./reboot";
 
 export interface LifecycleDrill {
@@ -33,6 +33,8 @@ export const LIFECYCLE_DRILLS: LifecycleDrill[] = [
   // Every server rebooted in turn (the EC2 reboot path), each healthy before the next; the lab as it was.
   { key: "reboot", needs: (ctx) => (isClusterLab(ctx) ? "database.topology \"cluster\": not tried on Galera nodes (a rebooted node rejoins by IST/SST; the cluster's kill -9 drill covers a node's return)" : undefined), run: async (_ctx, say, boot) => [await rebootCheck(boot, say)] },
   { key: "replacement", needs: singleDatabase, run: async (_ctx, _say, boot) => [await replacementCheck(boot)] },
+  // sws-db-init's guard: the primary's backups say it had data, so an empty volume is not its own.
+  { key: "replacement-empty-volume", needs: singleDatabase, run: async (_ctx, _say, boot) => [await replacementEmptyVolumeCheck(boot)] },
   { key: "promote", needs: (ctx) => singleDatabase(ctx) ?? promoteNeeds(ctx), run: async (_ctx, say) => [await promoteCheck(say)] },
   { key: "restore-interrupt", needs: singleDatabase, run: async (_ctx, say) => [await restoreInterruptCheck(say)] },
 ];

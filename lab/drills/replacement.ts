@@ -462,7 +462,21 @@ export function replacementCheck(hooks: BootHooks, server?: string): Promise<Che
     const f = r.figures as { server: string; timeToHealthySeconds: number | null; ackedBefore: number; rowsAfter: unknown; steady: { failed: number; requests: number } };
     return {
       ok: r.ok,
-      summary: `${f.server}: healthy ${f.timeToHealthySeconds ?? "never"} s after the power-off, ${String(f.rowsAfter)}/${f.ackedBefore} acknowledged rows, ${f.steady.failed}/${f.steady.requests} steady requests failed`,
+      summary: `${f.server}: healthy ${f.timeToHealthySeconds === null ? "never" : `${f.timeToHealthySeconds.toFixed(1)} s`} after the power-off, ${String(f.rowsAfter)}/${f.ackedBefore} acknowledged rows, ${f.steady.failed}/${f.steady.requests} steady requests failed`,
+      lines: r.lines,
+      details: r.figures,
+    };
+  });
+}
+
+/** The negative as one CheckResult: a replacement handed an empty volume must not serve an empty database as the stack's. */
+export function replacementEmptyVolumeCheck(hooks: BootHooks, server?: string): Promise<CheckResult> {
+  return timedCheck("replacement on an empty volume: the primary refuses to start empty, then its own volume back", async () => {
+    const r = await replacementDrill(server, { emptyVolume: true }, hooks, () => undefined);
+    const f = r.figures as { server: string; refused: boolean; servedEmpty: boolean; siteOnEmpty: { status: string }; restoredCount: unknown };
+    return {
+      ok: r.ok,
+      summary: `${f.server}: sws-db-init ${f.refused ? "refused" : "did NOT refuse"} the empty volume, the site ${f.servedEmpty ? "SERVED an empty database" : `answered ${f.siteOnEmpty.status}`}; with its own volume back ${String(f.restoredCount)} rows served`,
       lines: r.lines,
       details: r.figures,
     };
