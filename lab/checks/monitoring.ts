@@ -33,7 +33,6 @@ import { awsSettings } from "../aws/hosts";
 import { metricKey } from "../cloudwatch-emf";
 import { CW_NAMESPACE, cloudWatchSeries, HAPROXY_DROPPED_LOGS, HAPROXY_SITE_FRONTEND, logFiles, logGroupNames } from "../../components/payloads/collector";
 import { Ports, Role } from "../../components/model";
-import { DATA_MOUNT } from "../../components/payloads/database";
 import { CLIENTS_DIR } from "../files";
 import { inNetns, netnsPath } from "../namespaces";
 import { run } from "../shell";
@@ -238,37 +237,41 @@ export function monitoringCheck(ctx: CheckContext, N = 3000): Promise<CheckResul
         for (const p of perServer) lines.push(`    ${p.missing.length ? "✗" : "✓"} ${p.server.padEnd(6)} ${p.expected.length - p.missing.length - p.notYet.length}/${p.expected.length}${p.missing.length ? `, missing ${p.missing.join(", ")}` : ""}${p.notYet.length ? `; not expected in the lab yet (written after a backup or by the hourly timer): ${p.notYet.join(", ")}` : ""}`);
         const cwRefs = refs.filter((r) => r.namespace === CW_NAMESPACE);
         const unseen = cwRefs.filter((r) => !have.has(metricKey(r.namespace, r.name, r.dimensions)));
-        // The lab's data volume is a directory of the server's overlay root bound at the data mount
-        // (lab/aws/instance.ts): its file system type is the overlay's, which node_exporter skips by
-        // default (--collector.filesystem.fs-types-exclude includes overlay); on EC2 it is the EBS
-        // volume's own file system. Excused only when the mount really is an overlay.
-        const fstype = new Map<string, { fstype: string; exporter: string[] }>();
-        const volumeOf = (host: string) => {
-          if (!fstype.has(host)) {
-            fstype.set(host, {
-              fstype: inRoot(host, ["findmnt", "-n", "-o", "FSTYPE", DATA_MOUNT]).stdout.trim(),
+        // A file system the lab gives a server as an overlay — its root `/` (an overlay of the
+        // machine's /, lab/root.ts) — is one node_exporter skips by default
+        // (--collector.filesystem.fs-types-exclude includes overlay); on EC2 `/` is the AMI's ext4 or
+        // xfs and the data mount the EBS volume's. Since each server has its own PID namespace, the
+        // exporter reads the server's own mount table (before, it read the machine's and reported the
+        // machine's `/`). Excused only when the mount point really is an overlay in that server and
+        // its exporter reports nothing for it.
+        const mounts = new Map<string, { fstype: string; exporter: string[] }>();
+        const mountOf = (host: string, mountpoint: string) => {
+          const k = `${host} ${mountpoint}`;
+          if (!mounts.has(k)) {
+            mounts.set(k, {
+              fstype: inRoot(host, ["findmnt", "-n", "-o", "FSTYPE", "--mountpoint", mountpoint]).stdout.trim(),
               // What the node exporter itself says about the mount point (scraped directly, in the server).
-              exporter: inNetns(host, "curl", ["-s", "--max-time", "3", "http://127.0.0.1:9100/metrics"]).stdout.split("\n").filter((l) => l.includes(`mountpoint="${DATA_MOUNT}"`)),
+              exporter: inNetns(host, "curl", ["-s", "--max-time", "3", "http://127.0.0.1:9100/metrics"]).stdout.split("\n").filter((l) => l.includes(`mountpoint="${mountpoint}"`)),
             });
           }
-          return fstype.get(host)!;
+          return mounts.get(k)!;
         };
-        const labVolume = (r: MetricRef) => {
-          if (!r.name.startsWith("node_filesystem_") || r.dimensions.mountpoint !== DATA_MOUNT) return false;
-          const v = volumeOf(r.dimensions.host);
+        const labOverlay = (r: MetricRef) => {
+          if (!r.name.startsWith("node_filesystem_") || !r.dimensions.mountpoint) return false;
+          const v = mountOf(r.dimensions.host, r.dimensions.mountpoint);
           return v.fstype === "overlay" && !v.exporter.some((l) => l.startsWith(`${r.name}{`));
         };
-        const refsMissing = unseen.filter((r) => !eventDriven(r.name) && !labVolume(r));
-        const excused = unseen.filter((r) => labVolume(r));
+        const refsMissing = unseen.filter((r) => !eventDriven(r.name) && !labOverlay(r));
+        const excused = unseen.filter((r) => labOverlay(r));
         ok &&= refsMissing.length === 0;
-        lines.push(`${refsMissing.length ? "✗" : "✓"} metrics the dashboard and alarms name (namespace ${CW_NAMESPACE}, exact dimensions): ${cwRefs.length - unseen.length}/${cwRefs.length} published${unseen.length ? `; not published: ${[...new Set(unseen.map((r) => `${r.name}${JSON.stringify(r.dimensions)} (${r.where})${eventDriven(r.name) ? " — event-driven, see above" : excused.includes(r) ? ` — the lab's data volume (${DATA_MOUNT} on ${r.dimensions.host} is a bound directory of its overlay root, fstype overlay, which node_exporter excludes by default; on EC2 the EBS volume's file system)` : ""}`))].join("; ")}` : ""}; AWS/EC2 alarms (${refs.filter((r) => r.namespace === "AWS/EC2").length}) are EC2's own`);
-        for (const [host, v] of fstype) lines.push(`    ${host}: ${DATA_MOUNT} has fstype ${v.fstype || "?"}; its node exporter reports for it: ${v.exporter.length ? v.exporter.join(" | ") : "nothing"}`);
+        lines.push(`${refsMissing.length ? "✗" : "✓"} metrics the dashboard and alarms name (namespace ${CW_NAMESPACE}, exact dimensions): ${cwRefs.length - unseen.length}/${cwRefs.length} published${unseen.length ? `; not published: ${[...new Set(unseen.map((r) => `${r.name}${JSON.stringify(r.dimensions)} (${r.where})${eventDriven(r.name) ? " — event-driven, see above" : excused.includes(r) ? ` — ${r.dimensions.mountpoint} on ${r.dimensions.host} is the lab's overlay (fstype overlay, which node_exporter excludes by default; on EC2 the AMI's or the EBS volume's file system)` : ""}`))].join("; ")}` : ""}; AWS/EC2 alarms (${refs.filter((r) => r.namespace === "AWS/EC2").length}) are EC2's own`);
+        for (const [k, v] of mounts) lines.push(`    ${k}: fstype ${v.fstype || "?"}; its node exporter reports for it: ${v.exporter.length ? v.exporter.join(" | ") : "nothing"}`);
         // What the hosts did publish under the names of the missing metrics (another dimension value, say).
         for (const r of refsMissing.filter((x, i, a) => a.findIndex((y) => y.name === x.name && y.dimensions.host === x.dimensions.host) === i)) {
           const other = [...new Set(read.extraction.data.filter((d) => d.name === r.name && d.dimensions.host === r.dimensions.host).map((d) => JSON.stringify(d.dimensions)))];
           lines.push(`    ${r.dimensions.host} published ${r.name} ${other.length ? `only with ${other.join(", ")}` : "under no dimensions at all"}`);
         }
-        details.cloudwatch = { streams: read.streams, events: read.extraction.events, invalid: read.extraction.invalid, perServer, refsUnseen: unseen, labDataVolume: excused, dataMountFstype: Object.fromEntries(fstype) };
+        details.cloudwatch = { streams: read.streams, events: read.extraction.events, invalid: read.extraction.invalid, perServer, refsUnseen: unseen, labOverlay: excused, mountFstypes: Object.fromEntries(mounts) };
       };
     } else {
       reader = kind === "sumologic" ? sumoReader() : prometheusReader(cfg.lab.sink);
