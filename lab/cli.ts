@@ -481,7 +481,7 @@ async function main(): Promise<number> {
       return bench(json, i >= 0 ? Number(args[i + 1]) : 10, n >= 0 ? Number(args[n + 1]) : 3);
     }
     default:
-      process.stdout.write("usage: npm run lab -- up [--profile default|hardened|sumologic|cloudwatch|cluster] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,partition,haproxy,telemetry,hostile,app-update,peers,replacement,replacement-empty-volume,promote,restore-interrupt] | drill backup [--json] | drill app-update|peers|promote|restore-interrupt [--json] | drill reboot [--server <name>|all] [--json] | drill replacement [--server <db server>] [--empty-volume [--start-empty]] [--json] | bench [--json] [--duration S] [--runs N]\n");
+      process.stdout.write("usage: npm run lab -- up [--profile default|hardened|sumologic|cloudwatch|cluster] | down | check [--json] | status [--json] | faults [--json] [--only nginx,app,database,partition,haproxy,telemetry,hostile,app-update,peers,reboot,replacement,replacement-empty-volume,promote,restore-interrupt] | drill backup [--json] | drill app-update|peers|promote|restore-interrupt [--json] | drill reboot [--server <name>|all] [--json] | drill replacement [--server <db server>] [--empty-volume [--start-empty]] [--json] | bench [--json] [--duration S] [--runs N]\n");
       return cmd === "help" ? 0 : 2;
   }
 }
