@@ -7,6 +7,7 @@
 "use strict";
 const https = require("https");
 const fs = require("fs");
+const { postVisit } = require("./visit");
 const [ip, domain, note, countStr, maxStr, caFile] = process.argv.slice(2);
 const count = Math.min(Number(countStr), 10000);
 const until = Date.now() + Math.min(Number(maxStr), 120000);
@@ -14,18 +15,7 @@ const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: fs.readFileS
 let attempted = 0, acked = 0, failed = 0;
 const statuses = {};
 const failedMs = [];
-function post() {
-  return new Promise((resolve) => {
-    const req = https.request({ host: ip, servername: domain, port: 443, method: "POST", path: `/visit?note=${encodeURIComponent(note)}`, agent, headers: { host: domain }, timeout: 5000 }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode));
-      res.on("error", () => resolve(0));
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", () => resolve(0));
-    req.end();
-  });
-}
+const post = () => postVisit({ ip, domain, note, timeoutMs: 5000, agent });
 (async () => {
   while (attempted < count && Date.now() < until) {
     attempted++;

@@ -9,8 +9,8 @@
 // — times in ms since the start; longestGapMs is the longest span without an acknowledged insert
 // (the outage window as this client saw it: from the last ack before it to the first after).
 "use strict";
-const https = require("https");
 const fs = require("fs");
+const { postVisit } = require("./visit");
 const [ip, domain, note, intervalStr, maxStr, caFile, stopFile] = process.argv.slice(2);
 const interval = Math.max(Number(intervalStr), 20);
 const t0 = Date.now();
@@ -18,18 +18,8 @@ const until = t0 + Math.min(Number(maxStr), 600000);
 const ca = fs.readFileSync(caFile);
 let attempted = 0, acked = 0, failed = 0, firstFail = null, lastFail = null, lastAck = t0, longestGap = 0;
 const statuses = {};
-function post() {
-  return new Promise((resolve) => {
-    const req = https.request({ host: ip, servername: domain, port: 443, method: "POST", path: `/visit?note=${encodeURIComponent(note)}`, ca, agent: false, headers: { host: domain }, timeout: 3000 }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode));
-      res.on("error", () => resolve(0));
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", () => resolve(0));
-    req.end();
-  });
-}
+// No keep-alive (agent: false): a rebooted balancer is met with a new connection at once.
+const post = () => postVisit({ ip, domain, note, timeoutMs: 3000, ca });
 (async () => {
   while (Date.now() < until && !fs.existsSync(stopFile)) {
     const t = Date.now();

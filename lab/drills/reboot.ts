@@ -201,6 +201,22 @@ async function bootFinished(server: string, timeoutMs: number): Promise<{ jobs: 
   return undefined;
 }
 
+/** Wait until every unit of `units` is active on the server and the site answers /healthz; the time, or 0. */
+export async function waitHealthy(ctx: ReturnType<typeof context>, server: string, units: string[], timeoutMs: number): Promise<{ t: number; missing: string[]; site: boolean }> {
+  const t0 = Date.now();
+  let missing = units;
+  let site = false;
+  while (Date.now() - t0 < timeoutMs) {
+    const d = await supervisorDump(server);
+    const active = new Set((d?.units ?? []).filter((u) => u.state === "active").map((u) => u.name));
+    missing = units.filter((u) => !active.has(u));
+    site = healthz(ctx);
+    if (!missing.length && site) return { t: Date.now(), missing, site };
+    await sleep(250);
+  }
+  return { t: 0, missing, site };
+}
+
 export async function supervisorUp(server: string, timeoutMs: number): Promise<boolean> {
   const t0 = Date.now();
   while (Date.now() - t0 < timeoutMs) {
@@ -328,19 +344,7 @@ export async function rebootDrill(serverArg: string | undefined, hooks: BootHook
   const supOk = await supervisorUp(server, 30000);
   add(supOk, `${server}: new supervisor (pid ${pid}) in boot mode ${supOk ? "answers" : "does not answer within 30 s"}`);
   // Healthy is watched from now on, while the boot transaction runs (a late oneshot does not delay it).
-  const healthy = (async () => {
-    let missing: string[] = units;
-    let siteOk = false;
-    while (Date.now() - tBoot < 180000) {
-      const d = await supervisorDump(server);
-      const active = new Set((d?.units ?? []).filter((u) => u.state === "active").map((u) => u.name));
-      missing = units.filter((u) => !active.has(u));
-      siteOk = healthz(ctx);
-      if (!missing.length && siteOk) return { tHealthy: Date.now(), missing, siteOk };
-      await sleep(250);
-    }
-    return { tHealthy: 0, missing, siteOk };
-  })();
+  const healthy = waitHealthy(ctx, server, units, 180000 - (Date.now() - tBoot)).then((h) => ({ tHealthy: h.t, missing: h.missing, siteOk: h.site }));
   const boot = await bootFinished(server, 180000);
   const tBooted = Date.now();
   const jobs = boot?.jobs ?? [];

@@ -60,7 +60,7 @@ import { createRoot, destroyRoot, inRoot, rootPaths, writeInRoot } from "../root
 import { cleanEnv } from "../shell";
 import { readState, writeState } from "../state";
 import { supervisorDump } from "../supervisor/client";
-import { BootHooks, healthz, inserts, powerOff, rowCount, supervisorUp } from "./reboot";
+import { BootHooks, inserts, powerOff, rowCount, supervisorUp, waitHealthy } from "./reboot";
 
 type Ctx = ReturnType<typeof context>;
 interface Line { ok: boolean; text: string }
@@ -229,22 +229,6 @@ async function replace(ctx: Ctx, server: string, volumeId: string | undefined, h
     bootOk: report.ok && supOk,
     bootText: `first boot of the new root from the registered user data: ${report.steps.length} steps, ${failed.length} failed${failed.length ? ` (${failed.map((f) => `${f.step} → exit ${f.code}`).join("; ")})` : ""}, ${((tBooted - tBoot) / 1000).toFixed(1)} s (sws-fetch ${fetchStep ? `${(fetchStep.ms / 1000).toFixed(1)} s` : "not run"}, sws-db-init ${initStep ? `${(initStep.ms / 1000).toFixed(1)} s, exit ${initStep.code}` : "not run"}); log ${report.log}`,
   };
-}
-
-/** Wait until every unit of `units` is active on the server and the site answers /healthz; the time, or 0. */
-async function waitHealthy(ctx: Ctx, server: string, units: string[], timeoutMs: number): Promise<{ t: number; missing: string[]; site: boolean }> {
-  const t0 = Date.now();
-  let missing = units;
-  let site = false;
-  while (Date.now() - t0 < timeoutMs) {
-    const d = await supervisorDump(server);
-    const active = new Set((d?.units ?? []).filter((u) => u.state === "active").map((u) => u.name));
-    missing = units.filter((u) => !active.has(u));
-    site = healthz(ctx);
-    if (!missing.length && site) return { t: Date.now(), missing, site };
-    await sleep(250);
-  }
-  return { t: 0, missing, site };
 }
 
 function replicaStatus(server: string): Record<string, string> {
