@@ -3,7 +3,10 @@
 // `npm run lab -- drill <key>`. Order matters: the drills that leave the lab as they found it come
 // first; then `promote` (the replica it promotes no longer follows the primary afterwards) and
 // `restore-interrupt` (it restores the primary in place; run before it, promote would find the
-// replica behind a primary whose history was rewound).
+// replica behind a primary whose history was rewound). The replacement drills come before the
+// reboot: a replacement's first boot is compared with the server as `up` booted it (the first boot
+// runs cloud-init's steps; a reboot's boot transaction also leaves its oneshots and the units
+// packages enable active, which a first boot in the lab does not start).
 import type { CheckContext, CheckResult } from "../checks/common";
 import type { Say } from "./report";
 import type { BootHooks } from "./reboot";
@@ -30,11 +33,11 @@ const singleDatabase = (ctx: CheckContext) => (isClusterLab(ctx) ? "database.top
 export const LIFECYCLE_DRILLS: LifecycleDrill[] = [
   { key: "app-update", needs: appUpdateNeeds, run: appUpdateDrills },
   { key: "peers", needs: peersNeeds, run: peersDrills },
-  // Every server rebooted in turn (the EC2 reboot path), each healthy before the next; the lab as it was.
-  { key: "reboot", needs: (ctx) => (isClusterLab(ctx) ? "database.topology \"cluster\": not tried on Galera nodes (a rebooted node rejoins by IST/SST; the cluster's kill -9 drill covers a node's return)" : undefined), run: async (_ctx, say, boot) => [await rebootCheck(boot, say)] },
   { key: "replacement", needs: singleDatabase, run: async (_ctx, _say, boot) => [await replacementCheck(boot)] },
   // sws-db-init's guard: the primary's backups say it had data, so an empty volume is not its own.
   { key: "replacement-empty-volume", needs: singleDatabase, run: async (_ctx, _say, boot) => [await replacementEmptyVolumeCheck(boot)] },
+  // Every server rebooted in turn (the EC2 reboot path), each healthy before the next; the lab as it was.
+  { key: "reboot", needs: (ctx) => (isClusterLab(ctx) ? "database.topology \"cluster\": not tried on Galera nodes (a rebooted node rejoins by IST/SST; the cluster's kill -9 drill covers a node's return)" : undefined), run: async (_ctx, say, boot) => [await rebootCheck(boot, say)] },
   { key: "promote", needs: (ctx) => singleDatabase(ctx) ?? promoteNeeds(ctx), run: async (_ctx, say) => [await promoteCheck(say)] },
   { key: "restore-interrupt", needs: singleDatabase, run: async (_ctx, say) => [await restoreInterruptCheck(say)] },
 ];

@@ -288,7 +288,9 @@ export async function replacementDrill(serverArg: string | undefined, opts: Repl
   const id0 = datadirIdentity(server, db, volumeId, note);
   const dump0 = await supervisorDump(server);
   if (!dump0) throw new Error(`${server}: its supervisor does not answer (is the lab up?)`);
-  const units = dump0.units.filter((u) => u.state === "active").map((u) => u.name).sort();
+  // Targets are synchronisation points of a boot transaction (active only after the enabled units
+  // were started, as `drill reboot` does), not something the server serves: not compared.
+  const units = dump0.units.filter((u) => u.state === "active" && !u.name.endsWith(".target")).map((u) => u.name).sort();
   writeInRoot(server, ROOT_MARKER, "written on the root before its replacement\n", "0644", "root:root");
   const markerOnUpper = fs.existsSync(path.join(rootPaths(server).upper, ROOT_MARKER));
   const instance0 = imdsInstanceId(server);
