@@ -24,7 +24,7 @@ import { COMPONENT, prepareInstances, PROGRAM_FILE, programUserData, startLabAws
 import { createRoot, destroyRoot, listRoots, rootPaths, stopInit } from "./root";
 import { startSink } from "./sink";
 import { prepareCollectors } from "./collector";
-import { machineAdaptation, startSupervisor } from "./serverStart";
+import { machineAdaptation, startSupervisor, UP_HOOKS } from "./serverStart";
 import { supervisorPidsFile, supervisorSocket } from "./supervisor/paths";
 import { alive, signal, sleep, waitFor } from "./processes";
 import { fmtSecs, log, setQuiet, step } from "./progress";
@@ -436,7 +436,7 @@ async function main(): Promise<number> {
         const si = args.indexOf("--server");
         if (si >= 0 && !args[si + 1]) throw new Error("--server needs a server name");
         const { runRebootDrill } = await import("./drills/reboot");
-        return runRebootDrill(si >= 0 ? args[si + 1] : undefined, { startSupervisor, adapt: machineAdaptation }, json);
+        return runRebootDrill(si >= 0 ? args[si + 1] : undefined, UP_HOOKS, json);
       }
       if (args.includes("replacement")) {
         // --server <name>: the database server to replace (default: the primary); --empty-volume: the
@@ -444,7 +444,7 @@ async function main(): Promise<number> {
         const si = args.indexOf("--server");
         if (si >= 0 && !args[si + 1]) throw new Error("--server needs a server name");
         const { runReplacementDrill } = await import("./drills/replacement");
-        return runReplacementDrill(si >= 0 ? args[si + 1] : undefined, { emptyVolume: args.includes("--empty-volume"), startEmpty: args.includes("--start-empty") }, { startSupervisor, adapt: machineAdaptation }, json);
+        return runReplacementDrill(si >= 0 ? args[si + 1] : undefined, { emptyVolume: args.includes("--empty-volume"), startEmpty: args.includes("--start-empty") }, UP_HOOKS, json);
       }
       if (args.includes("backup")) {
         if (json) setQuiet(true);
@@ -460,18 +460,18 @@ async function main(): Promise<number> {
         const ctx = context();
         const why = lifecycle.needs(ctx);
         if (why) throw new Error(`drill ${lifecycle.key} ${why}`);
-        return runDrillCommand(lifecycle.key, json, (say) => lifecycle.run(ctx, say, { startSupervisor, adapt: machineAdaptation }));
+        return runDrillCommand(lifecycle.key, json, (say) => lifecycle.run(ctx, say, UP_HOOKS));
       }
       // `drill` without a name: the fault drills (its old name).
       const { runFaults } = await import("./faults");
-      return runFaults(json, { startSupervisor, adapt: machineAdaptation });
+      return runFaults(json, UP_HOOKS);
     }
     case "faults": {
       requireRoot();
       const { runFaults } = await import("./faults");
       const o = args.indexOf("--only");
       if (o >= 0 && !args[o + 1]) throw new Error("--only needs a comma-separated list of drills");
-      return runFaults(json, { startSupervisor, adapt: machineAdaptation }, o >= 0 ? args[o + 1].split(",") : undefined);
+      return runFaults(json, UP_HOOKS, o >= 0 ? args[o + 1].split(",") : undefined);
     }
     case "bench": {
       requireRoot();

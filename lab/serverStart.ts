@@ -42,3 +42,6 @@ export function machineAdaptation(server: string, userData: string): string | un
     `# sws-lab: this machine's hard RLIMIT_NOFILE is ${HARD_NOFILE}; maxconn ${m[1]} needs ~${need}.\n[Service]\nEnvironment="EXTRAOPTS=-S /run/haproxy-master.sock -n ${n}"\n`, "0644", "root:root");
   return `machine limit: hard RLIMIT_NOFILE is ${HARD_NOFILE} here (no CAP_SYS_RESOURCE), HAProxy's maxconn ${m[1]} needs ~${need} fds: the lab starts it with \`-n ${n}\` through a runtime drop-in (/run/systemd/system/haproxy.service.d/zz-sws-lab-nofile.conf on ${server}); the payload is unchanged`;
 }
+
+/** What `up` does to boot a server, for the drills that boot one again (reboot, replacement). */
+export const UP_HOOKS = { startSupervisor, adapt: machineAdaptation };

@@ -38,7 +38,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { RenderedStack } from "../../components/render";
 import { CheckResult, context, timedCheck } from "../checks/common";
-import { machineAdaptation, startSupervisor } from "../serverStart";
+import { UP_HOOKS } from "../serverStart";
 import { compareFetched, parseFetchList } from "../aws/compare";
 import { emulatorParameterDigests } from "../aws/emulator";
 import { prepareInstance } from "../aws/instance";
@@ -468,7 +468,6 @@ export function labServers(): string[] {
 }
 
 /** What `up` does for a server, as the drill needs it (the CLI passes the same). */
-export const UP_HOOKS: BootHooks = { startSupervisor, adapt: machineAdaptation };
 
 /** The faults' lifecycle entry (lab/drills/lifecycle.ts): every server of the lab rebooted in turn. */
 export function rebootCheck(boot: BootHooks = UP_HOOKS, say: (l: string) => void = () => undefined): Promise<CheckResult> {
